@@ -1,0 +1,42 @@
+namespace Payouts.Contracts;
+
+/// <summary>
+/// Every refusal the API can answer with. The wire code, HTTP status and default message of each
+/// live in <see cref="ErrorCodes"/> and nowhere else. Append new members; never renumber.
+/// </summary>
+public enum ErrorCode
+{
+    // Payout lifecycle (Greenfield's well-known codes).
+    InvalidState = 1,
+    OldRevision = 2,
+    AmountTooLow = 3,
+    RateUnavailable = 4,
+    ProcessorActive = 5,
+
+    // Claims against a pull payment, in the order Greenfield checks them.
+    Archived = 10,
+    Expired = 11,
+    NotStarted = 12,
+    PaymentMethodNotSupported = 13,
+    DuplicateDestination = 14,
+    Overdraft = 15,
+
+    // Lookups.
+    StoreNotFound = 20,
+    PayoutNotFound = 21,
+    PullPaymentNotFound = 22,
+    NotFound = 23,
+
+    // Requests.
+    InvalidJson = 30,
+    BodyTooLarge = 31,
+    UnsupportedMediaType = 32,
+    ConcurrentUpdate = 33,
+    InvalidRequest = 34,
+
+    // Authentication and authorization.
+    Unauthenticated = 40,
+    MissingPermission = 41,
+
+    ServiceUnavailable = 50,
+}

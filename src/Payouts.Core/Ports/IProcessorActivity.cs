@@ -1,0 +1,9 @@
+using Payouts.Contracts;
+
+namespace Payouts.Core.Ports;
+
+/// <summary>Whether an automated processor is enabled for a store and payout method (manual money moves are refused then).</summary>
+public interface IProcessorActivity
+{
+    Task<bool> IsEnabled(string storeId, PayoutMethodId method, CancellationToken ct);
+}
