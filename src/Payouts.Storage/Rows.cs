@@ -1,0 +1,191 @@
+using System.Globalization;
+using Payouts.Contracts;
+using Payouts.Core;
+using Payouts.Core.Auth;
+using Payouts.Core.Payouts;
+using Payouts.Core.PullPayments;
+using Payouts.Core.Stores;
+
+namespace Payouts.Storage;
+
+// Rows as both engines return them: amounts as text (exact), times as unix milliseconds.
+// Mapping to the domain happens here and only here.
+
+internal sealed class StoreRow
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public long CreatedAtMs { get; set; }
+
+    public Store ToDomain() => new(Id, Name, Time.FromMs(CreatedAtMs));
+}
+
+internal sealed class ApiKeyRow
+{
+    public string Id { get; set; } = "";
+    public string KeyHash { get; set; } = "";
+    public string Label { get; set; } = "";
+    public string Permissions { get; set; } = "";
+    public bool Bootstrap { get; set; }
+    public long CreatedAtMs { get; set; }
+    public long? RevokedAtMs { get; set; }
+
+    public ApiKey ToDomain() => new(Id, KeyHash, Label,
+        Permissions.Split('\n', StringSplitOptions.RemoveEmptyEntries), Bootstrap, Time.FromMs(CreatedAtMs), Time.FromMs(RevokedAtMs));
+
+    public static object Params(ApiKey k) => new
+    {
+        k.Id, k.KeyHash, k.Label,
+        // Permission names never contain a newline (they are validated), so newline is a safe separator.
+        Permissions = string.Join('\n', k.Permissions),
+        CreatedAtMs = k.CreatedAt.ToUnixTimeMilliseconds(),
+    };
+}
+
+internal sealed class PullPaymentRow
+{
+    public string Id { get; set; } = "";
+    public string StoreId { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string Description { get; set; } = "";
+    public string Currency { get; set; } = "";
+    public string Amount { get; set; } = "";
+    public long? StartsAtMs { get; set; }
+    public long? ExpiresAtMs { get; set; }
+    public bool Archived { get; set; }
+    public bool AutoApproveClaims { get; set; }
+    public int Bolt11ExpirationDays { get; set; }
+    public string PayoutMethods { get; set; } = "";
+    public string MinimumClaim { get; set; } = "";
+    public long CreatedAtMs { get; set; }
+
+    public PullPayment ToDomain() => new()
+    {
+        Id = Id,
+        StoreId = StoreId,
+        Name = Name,
+        Description = Description,
+        Currency = Currency,
+        Amount = Dec.Parse(Amount),
+        StartsAt = Time.FromMs(StartsAtMs),
+        ExpiresAt = Time.FromMs(ExpiresAtMs),
+        Archived = Archived,
+        AutoApproveClaims = AutoApproveClaims,
+        Bolt11ExpirationDays = Bolt11ExpirationDays,
+        PayoutMethods = PayoutMethods.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Method.Parse).ToList(),
+        MinimumClaim = Dec.Parse(MinimumClaim),
+        CreatedAt = Time.FromMs(CreatedAtMs),
+    };
+
+    public static object Params(PullPayment p) => new
+    {
+        p.Id, p.StoreId, p.Name, p.Description, p.Currency, p.Amount,
+        StartsAtMs = p.StartsAt?.ToUnixTimeMilliseconds(),
+        ExpiresAtMs = p.ExpiresAt?.ToUnixTimeMilliseconds(),
+        p.Archived, p.AutoApproveClaims, p.Bolt11ExpirationDays,
+        PayoutMethods = string.Join(',', p.PayoutMethods.Select(m => m.Value)),
+        p.MinimumClaim,
+        CreatedAtMs = p.CreatedAt.ToUnixTimeMilliseconds(),
+    };
+}
+
+internal sealed class PayoutRow
+{
+    public string Id { get; set; } = "";
+    public string StoreId { get; set; } = "";
+    public string? PullPaymentId { get; set; }
+    public string PayoutMethodId { get; set; } = "";
+    public string Destination { get; set; } = "";
+    public string OriginalAmount { get; set; } = "";
+    public string OriginalCurrency { get; set; } = "";
+    public string PayoutCurrency { get; set; } = "";
+    public string? PayoutAmount { get; set; }
+    public string? Rate { get; set; }
+    public string State { get; set; } = "";
+    public int Revision { get; set; }
+    public string? Metadata { get; set; }
+    public string? PaymentProof { get; set; }
+    public int ErrorCount { get; set; }
+    public long CreatedAtMs { get; set; }
+    public long UpdatedAtMs { get; set; }
+
+    public Payout ToDomain() => new()
+    {
+        Id = Id,
+        StoreId = StoreId,
+        PullPaymentId = PullPaymentId,
+        MethodId = Method.Parse(PayoutMethodId),
+        Destination = Destination,
+        OriginalAmount = Dec.Parse(OriginalAmount),
+        OriginalCurrency = OriginalCurrency,
+        PayoutCurrency = PayoutCurrency,
+        PayoutAmount = PayoutAmount is null ? null : Dec.Parse(PayoutAmount),
+        Rate = Rate is null ? null : Dec.Parse(Rate),
+        State = Enum.Parse<PayoutState>(State),
+        Revision = Revision,
+        MetadataJson = Metadata,
+        PaymentProofJson = PaymentProof,
+        ErrorCount = ErrorCount,
+        CreatedAt = Time.FromMs(CreatedAtMs),
+        UpdatedAt = Time.FromMs(UpdatedAtMs),
+    };
+
+    public static object Params(Payout p) => new
+    {
+        p.Id, p.StoreId, p.PullPaymentId,
+        PayoutMethodId = p.MethodId.Value,
+        p.Destination, p.OriginalAmount, p.OriginalCurrency, p.PayoutCurrency, p.PayoutAmount, p.Rate,
+        State = p.State.ToString(),
+        p.Revision,
+        Metadata = p.MetadataJson,
+        PaymentProof = p.PaymentProofJson,
+        p.ErrorCount,
+        CreatedAtMs = p.CreatedAt.ToUnixTimeMilliseconds(),
+        UpdatedAtMs = p.UpdatedAt.ToUnixTimeMilliseconds(),
+    };
+}
+
+internal sealed class PayoutEventRow
+{
+    public string PayoutId { get; set; } = "";
+    public string StoreId { get; set; } = "";
+    public int Revision { get; set; }
+    public string? FromState { get; set; }
+    public string ToState { get; set; } = "";
+    public string Actor { get; set; } = "";
+    public bool ProcessorAuto { get; set; }
+    public long AtMs { get; set; }
+    public string? Detail { get; set; }
+
+    public PayoutEvent ToDomain() => new(PayoutId, StoreId, Revision,
+        FromState is null ? null : Enum.Parse<PayoutState>(FromState), Enum.Parse<PayoutState>(ToState),
+        Actor, ProcessorAuto, Time.FromMs(AtMs), Detail);
+
+    public static object Params(PayoutEvent e) => new
+    {
+        e.PayoutId, e.StoreId, e.Revision,
+        FromState = e.From?.ToString(),
+        ToState = e.To.ToString(),
+        e.Actor, e.ProcessorAuto,
+        AtMs = e.At.ToUnixTimeMilliseconds(),
+        e.Detail,
+    };
+}
+
+internal static class Dec
+{
+    public static decimal Parse(string text) =>
+        decimal.Parse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+}
+
+internal static class Method
+{
+    public static PayoutMethodId Parse(string text) =>
+        PayoutMethodId.TryParse(text, out var id) ? id : throw new InvariantViolationException($"stored payout method '{text}' is unknown");
+}
+
+internal static class Time
+{
+    public static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    public static DateTimeOffset? FromMs(long? ms) => ms is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms.Value);
+}

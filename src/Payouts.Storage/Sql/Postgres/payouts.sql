@@ -1,0 +1,25 @@
+-- name: PayoutCreate
+INSERT INTO payouts (id, store_id, pull_payment_id, payout_method_id, destination, original_amount, original_currency,
+    payout_currency, payout_amount, rate, state, revision, metadata, payment_proof, error_count, created_at_ms, updated_at_ms)
+VALUES (@Id, @StoreId, @PullPaymentId, @PayoutMethodId, @Destination, @OriginalAmount, @OriginalCurrency,
+    @PayoutCurrency, @PayoutAmount, @Rate, @State, @Revision, @Metadata, @PaymentProof, @ErrorCount, @CreatedAtMs, @UpdatedAtMs);
+
+-- name: PayoutGetById
+SELECT id, store_id, pull_payment_id, payout_method_id, destination, original_amount::text AS original_amount,
+    original_currency, payout_currency, payout_amount::text AS payout_amount, rate::text AS rate, state, revision,
+    metadata, payment_proof, error_count, created_at_ms, updated_at_ms
+FROM payouts WHERE id = @Id;
+
+-- name: PayoutTransition
+-- The whole concurrency story of a payout command: it applies only if nobody changed the payout since it was read.
+UPDATE payouts
+SET state = @State, revision = @Revision, payout_amount = @PayoutAmount, rate = @Rate,
+    payment_proof = @PaymentProof, error_count = @ErrorCount, updated_at_ms = @UpdatedAtMs
+WHERE id = @Id AND revision = @ExpectedRevision AND state = @ExpectedState;
+
+-- name: PayoutClaimedAmounts
+SELECT original_amount::text FROM payouts WHERE pull_payment_id = @PullPaymentId AND state <> 'Cancelled';
+
+-- name: PayoutDestinationActiveCount
+SELECT count(*) FROM payouts
+WHERE store_id = @StoreId AND destination = @Destination AND state IN ('AwaitingApproval', 'AwaitingPayment', 'InProgress');

@@ -1,0 +1,18 @@
+-- name: PullPaymentCreate
+INSERT INTO pull_payments (id, store_id, name, description, currency, amount, starts_at_ms, expires_at_ms,
+    archived, auto_approve_claims, bolt11_expiration_days, payout_methods, minimum_claim, created_at_ms)
+VALUES (@Id, @StoreId, @Name, @Description, @Currency, @Amount, @StartsAtMs, @ExpiresAtMs,
+    @Archived, @AutoApproveClaims, @Bolt11ExpirationDays, @PayoutMethods, @MinimumClaim, @CreatedAtMs);
+
+-- name: PullPaymentGetById
+SELECT id, store_id, name, description, currency, amount::text AS amount, starts_at_ms, expires_at_ms,
+    archived, auto_approve_claims, bolt11_expiration_days, payout_methods, minimum_claim::text AS minimum_claim, created_at_ms
+FROM pull_payments WHERE id = @Id;
+
+-- name: PullPaymentGetByIdForClaim
+-- The row lock serializes claims against one pull payment across nodes, so two claims cannot both
+-- fit in the same remaining balance.
+SELECT id, store_id, name, description, currency, amount::text AS amount, starts_at_ms, expires_at_ms,
+    archived, auto_approve_claims, bolt11_expiration_days, payout_methods, minimum_claim::text AS minimum_claim, created_at_ms
+FROM pull_payments WHERE id = @Id
+FOR UPDATE;

@@ -1,0 +1,14 @@
+-- name: ApiKeyCreate
+INSERT INTO api_keys (id, key_hash, label, permissions, bootstrap, created_at_ms)
+VALUES (@Id, @KeyHash, @Label, @Permissions, 0, @CreatedAtMs);
+
+-- name: ApiKeyCreateIfNone
+-- Racing nodes both see no key; the one-bootstrap unique index lets exactly one insert win.
+INSERT INTO api_keys (id, key_hash, label, permissions, bootstrap, created_at_ms)
+SELECT @Id, @KeyHash, @Label, @Permissions, 1, @CreatedAtMs
+WHERE NOT EXISTS (SELECT 1 FROM api_keys)
+ON CONFLICT DO NOTHING;
+
+-- name: ApiKeyGetByHash
+SELECT id, key_hash, label, permissions, bootstrap, created_at_ms, revoked_at_ms
+FROM api_keys WHERE key_hash = @KeyHash;
