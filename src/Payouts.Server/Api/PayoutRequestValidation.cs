@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text.Json;
+using Payouts.Contracts;
+using Payouts.Contracts.Json;
+using Payouts.Contracts.Wire;
+using Payouts.Core;
+using Payouts.Core.Money;
+using Payouts.Core.Payouts;
+
+namespace Payouts.Server.Api;
+
+/// <summary>Turns a wire request into a validated <see cref="NewPayout"/>, or the 422 entries saying why not.</summary>
+public static class PayoutRequestValidation
+{
+    /// <summary>Largest metadata accepted, in bytes of JSON.</summary>
+    public const int MetadataBytesMax = 64 * 1024;
+
+    public static NewPayout? Validate(CreatePayoutRequest r, string? storeId, string? pullPaymentId, bool approved,
+        JsonElement? metadata, bool amountRequired, ValidationErrors errors)
+    {
+        PayoutMethodId? method = null;
+        if (string.IsNullOrWhiteSpace(r.PayoutMethodId))
+            errors.Add("payoutMethodId", $"The payout method is required; supported: {string.Join(", ", PayoutMethodId.All)}.");
+        else if (!PayoutMethodId.TryParse(r.PayoutMethodId, out method))
+            errors.Add("payoutMethodId", $"Unknown payout method; supported: {string.Join(", ", PayoutMethodId.All)}.");
+
+        string? destination = null;
+        if (method is not null)
+        {
+            var d = Destinations.Normalize(method, r.Destination);
+            if (d.Error is not null) errors.Add("destination", $"The destination {d.Error}.");
+            destination = d.Value;
+        }
+        else if (string.IsNullOrWhiteSpace(r.Destination))
+        {
+            errors.Add("destination", "The destination is required.");
+        }
+
+        if (r.Amount is null)
+        {
+            if (amountRequired) errors.Add("amount", "The amount is required.");
+        }
+        else if (Amounts.Validate(r.Amount.Value) is { } amountError)
+        {
+            errors.Add("amount", $"The amount {amountError}.");
+        }
+
+        if (pullPaymentId is not null && !Ids.LooksValid(pullPaymentId))
+            errors.Add("pullPaymentId", "The pull payment id is malformed.");
+
+        string? metadataJson = null;
+        if (metadata is { } m)
+        {
+            if (m.ValueKind == JsonValueKind.Null) { }
+            else if (m.ValueKind != JsonValueKind.Object)
+                errors.Add("metadata", "The metadata must be a JSON object.");
+            else if ((metadataJson = m.GetRawText()).Length > MetadataBytesMax)
+                errors.Add("metadata", $"The metadata must be at most {MetadataBytesMax} bytes.");
+        }
+
+        if (errors.Any) return null;
+        return new NewPayout(storeId, pullPaymentId, method!, destination!, r.Amount, approved, metadataJson);
+    }
+
+    /// <summary>Greenfield's <c>rateRule</c>: we take a fixed decimal rate; named rate sources need a rate provider we do not have.</summary>
+    public static decimal? ParseRate(string? rateRule, ValidationErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(rateRule)) return null;
+        if (DecimalStringJsonConverter.TryParse(rateRule.Trim(), out var rate) && rate > 0 && Amounts.SignificantScale(rate) <= 20)
+            return rate;
+        errors.Add("rateRule", "The rate rule must be a fixed positive decimal rate such as \"0.0000155\"; rate sources are not supported.");
+        return null;
+    }
+
+    public static string? ValidateProof(JsonElement? proof, ValidationErrors errors)
+    {
+        if (proof is not { } p || p.ValueKind == JsonValueKind.Null) return null;
+        if (p.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("paymentProof", "The payment proof must be a JSON object.");
+            return null;
+        }
+        var text = p.GetRawText();
+        if (text.Length > MetadataBytesMax)
+        {
+            errors.Add("paymentProof", $"The payment proof must be at most {MetadataBytesMax} bytes.");
+            return null;
+        }
+        return text;
+    }
+
+    public static string Invariant(decimal d) => d.ToString(CultureInfo.InvariantCulture);
+}

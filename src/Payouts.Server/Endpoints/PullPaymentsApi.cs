@@ -1,0 +1,111 @@
+using Payouts.Contracts;
+using Payouts.Contracts.Wire;
+using Payouts.Core;
+using Payouts.Core.Auth;
+using Payouts.Core.Money;
+using Payouts.Core.Payouts;
+using Payouts.Core.Ports;
+using Payouts.Core.PullPayments;
+using Payouts.Server.Api;
+
+namespace Payouts.Server.Endpoints;
+
+/// <summary>Greenfield pull payments: create (store), get and claim (anonymous, by the unguessable id).</summary>
+public static class PullPaymentsApi
+{
+    public static void MapPullPaymentsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/stores/{storeId}/pull-payments", Create).WithTags("Pull payments")
+            .WithName("CreatePullPayment").WithSummary("Create a pull payment");
+        var pp = app.MapGroup("/api/v1/pull-payments/{pullPaymentId}").WithTags("Pull payments (public)");
+        pp.MapGet("/", Get).WithName("GetPullPayment").WithSummary("Get a pull payment (anonymous)");
+        pp.MapPost("/payouts", Claim).WithName("CreatePayout").WithSummary("Claim a payout from a pull payment (anonymous)");
+        pp.MapGet("/payouts/{payoutId}", GetPayout).WithName("GetPullPaymentPayout").WithSummary("Get a payout of a pull payment (anonymous)");
+    }
+
+    public static async Task<IResult> Create(HttpContext http, string storeId, IPayoutsStore store, TimeProvider time, CancellationToken ct)
+    {
+        var body = await JsonBody.ReadAsync<CreatePullPaymentRequest>(http, ct);
+        // Keys that may only create non-approved pull payments can still create ones without auto-approval.
+        var needed = body.Value?.AutoApproveClaims == true ? Permissions.CreatePullPayments : Permissions.CreateNonApprovedPullPayments;
+        var (_, denied) = await CallerAuth.Require(http, needed, storeId, ct);
+        if (denied is not null) return denied;
+        if (await StoresApi.RequireStore(store, storeId, ct) is { } missing) return missing;
+        if (body.Error is not null) return body.Error;
+
+        var r = body.Value!;
+        var errors = new ValidationErrors();
+        var name = r.Name?.Trim() ?? "";
+        if (name.Length > PullPayment.NameLengthMax) errors.Add("name", $"The name must be at most {PullPayment.NameLengthMax} characters.");
+        var description = r.Description ?? "";
+        if (description.Length > PullPayment.DescriptionLengthMax)
+            errors.Add("description", $"The description must be at most {PullPayment.DescriptionLengthMax} characters.");
+        if (r.Amount is null) errors.Add("amount", "The amount is required.");
+        else if (Amounts.Validate(r.Amount.Value) is { } amountError) errors.Add("amount", $"The amount {amountError}.");
+        if (!Currencies.IsValidCode(r.Currency?.Trim())) errors.Add("currency", "The currency must be a code such as BTC or USD.");
+        var days = r.Bolt11ExpirationDays ?? PullPayment.Bolt11ExpirationDaysDefault;
+        if (days is < 0 or > PullPayment.Bolt11ExpirationDaysMax)
+            errors.Add("BOLT11Expiration", $"The BOLT11 expiration must be between 0 and {PullPayment.Bolt11ExpirationDaysMax} days.");
+        if (r.StartsAt is { } s && r.ExpiresAt is { } e && e <= s) errors.Add("expiresAt", "expiresAt must be after startsAt.");
+        var methods = new List<PayoutMethodId>();
+        if (r.PayoutMethods is null) methods.AddRange(PayoutMethodId.All);
+        else if (r.PayoutMethods.Count == 0) errors.Add("payoutMethods", "Give at least one payout method, or omit it for all.");
+        else
+            for (var i = 0; i < r.PayoutMethods.Count; i++)
+            {
+                if (PayoutMethodId.TryParse(r.PayoutMethods[i], out var m)) { if (!methods.Contains(m)) methods.Add(m); }
+                else errors.Add($"payoutMethods[{i}]", $"Unknown payout method; supported: {string.Join(", ", PayoutMethodId.All)}.");
+            }
+        var minimum = r.MinimumClaim ?? 0m;
+        if (minimum < 0 || Amounts.SignificantScale(minimum) > Amounts.ScaleMax || (r.Amount is { } a && minimum > a))
+            errors.Add("minimumClaim", "The minimum claim must be between 0 and the amount.");
+        if (errors.Any) return errors.ToResult();
+
+        var pullPayment = new PullPayment
+        {
+            Id = Ids.New(),
+            StoreId = storeId,
+            Name = name,
+            Description = description,
+            Currency = Currencies.Normalize(r.Currency!),
+            Amount = r.Amount!.Value,
+            StartsAt = r.StartsAt,
+            ExpiresAt = r.ExpiresAt,
+            Archived = false,
+            AutoApproveClaims = r.AutoApproveClaims ?? false,
+            Bolt11ExpirationDays = days,
+            PayoutMethods = methods,
+            MinimumClaim = minimum,
+            CreatedAt = time.GetUtcNow(),
+        };
+        await store.PullPaymentCreate(pullPayment, ct);
+        return TypedResults.Ok(pullPayment.ToWire(http.Request));
+    }
+
+    public static async Task<IResult> Get(HttpContext http, string pullPaymentId, IPayoutsStore store, CancellationToken ct)
+    {
+        var pp = Ids.LooksValid(pullPaymentId) ? await store.PullPaymentGetById(pullPaymentId, ct) : null;
+        return pp is null ? ApiResults.Error(ErrorCode.PullPaymentNotFound) : TypedResults.Ok(pp.ToWire(http.Request));
+    }
+
+    public static async Task<IResult> Claim(HttpContext http, string pullPaymentId, PayoutService payouts, CancellationToken ct)
+    {
+        if (!Ids.LooksValid(pullPaymentId)) return ApiResults.Error(ErrorCode.PullPaymentNotFound);
+        var body = await JsonBody.ReadAsync<CreatePayoutRequest>(http, ct);
+        if (body.Error is not null) return body.Error;
+        var errors = new ValidationErrors();
+        var request = PayoutRequestValidation.Validate(body.Value!, storeId: null, pullPaymentId, approved: false, metadata: null,
+            amountRequired: false, errors);
+        if (request is null) return errors.ToResult();
+        var result = await payouts.Create(request, Actor.Anonymous, ct);
+        return result.IsOk ? TypedResults.Ok(result.Value.ToWire()) : ApiResults.Error(result.Failure!);
+    }
+
+    public static async Task<IResult> GetPayout(string pullPaymentId, string payoutId, PayoutService payouts, CancellationToken ct)
+    {
+        var payout = Ids.LooksValid(payoutId) ? await payouts.Get(payoutId, ct) : null;
+        return payout is null || payout.PullPaymentId != pullPaymentId
+            ? ApiResults.Error(ErrorCode.PayoutNotFound)
+            : TypedResults.Ok(payout.ToWire());
+    }
+}
