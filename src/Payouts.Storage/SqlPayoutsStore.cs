@@ -87,6 +87,7 @@ public sealed class SqlPayoutsStore : IPayoutsStore
         var (payout, created) = decision.Value;
         CheckCreated(payout, created);
         Invariant.Ensure(payout.PullPaymentId == pullPaymentId);
+        Invariant.Ensure(payout.StoreId == pullPayment.StoreId);
         Invariant.Ensure(payout.Destination == destination);
         try
         {
