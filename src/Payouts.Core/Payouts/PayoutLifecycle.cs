@@ -41,7 +41,9 @@ public static class PayoutLifecycle
     /// </summary>
     public static ApprovalResult Approval(decimal originalAmount, string originalCurrency, PayoutMethod method, decimal? rateGiven)
     {
-        var rate = rateGiven ?? Currencies.FixedRate(originalCurrency, method.Currency);
+        // A rate fixed by definition (BTC to BTC, SATS to BTC) wins over the client's, as in Greenfield (which sets the
+        // rate to 1 when the currencies match): a wrong rateRule must not multiply a payout that needs no conversion.
+        var rate = Currencies.FixedRate(originalCurrency, method.Currency) ?? rateGiven;
         if (rate is null)
             return new ApprovalResult.Refused(ErrorCode.RateUnavailable,
                 $"No rate from {originalCurrency} to {method.Currency} is available; pass a fixed rate as rateRule (e.g. \"0.0000155\").");
