@@ -39,4 +39,14 @@ public enum ErrorCode
     MissingPermission = 41,
 
     ServiceUnavailable = 50,
+
+    // Idempotency-Key (beyond Greenfield).
+    InvalidIdempotencyKey = 60,
+    IdempotencyKeyReused = 61,
+    IdempotencyKeyInUse = 62,
+
+    // Added with the full API.
+    StoreHasPendingPayouts = 70,
+    ProcessorNotFound = 71,
+    ApiKeyNotFound = 72,
 }

@@ -32,6 +32,12 @@ public static class ErrorCodes
         new(ErrorCode.Unauthenticated, "unauthenticated", 401, "Authentication is required: send 'Authorization: token <api key>'."),
         new(ErrorCode.MissingPermission, "missing-permission", 403, "The API key does not have the permission this request needs."),
         new(ErrorCode.ServiceUnavailable, "service-unavailable", 503, "The service is temporarily unavailable; retry later."),
+        new(ErrorCode.InvalidIdempotencyKey, "invalid-idempotency-key", 400, "The Idempotency-Key header must be one value of 1 to 255 visible ASCII characters."),
+        new(ErrorCode.IdempotencyKeyReused, "idempotency-key-reused", 422, "This Idempotency-Key was already used with a different request."),
+        new(ErrorCode.IdempotencyKeyInUse, "idempotency-key-in-use", 409, "A request with this Idempotency-Key is still being processed; retry later."),
+        new(ErrorCode.StoreHasPendingPayouts, "store-has-pending-payouts", 409, "The store still has approved payouts that are not completed; cancel or complete them first."),
+        new(ErrorCode.ProcessorNotFound, "processor-not-found", 404, "No such payout processor is configured."),
+        new(ErrorCode.ApiKeyNotFound, "apikey-not-found", 404, "The API key was not found."),
     ];
 
     private static readonly FrozenDictionary<ErrorCode, ErrorInfo> ByCode = Table.ToFrozenDictionary(e => e.Code);

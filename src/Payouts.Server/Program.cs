@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Payouts.Server.Api;
 using Payouts.Server.Endpoints;
 using Payouts.Server.Hosting;
@@ -6,15 +7,25 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddPayoutsDefaults();
 builder.AddPayoutsStorage();
 builder.AddPayoutsCore();
+builder.AddPayoutsApi();
 
 var app = builder.Build();
 app.UsePayoutsErrorHandling();
 app.MapHealthApi();
-if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<PayoutsOptions>>().Value.ParsedRoles.HasFlag(NodeRoles.Api))
+if (app.Services.GetRequiredService<IOptions<PayoutsOptions>>().Value.ParsedRoles.HasFlag(NodeRoles.Api))
 {
+    app.UseMiddleware<IdempotencyMiddleware>();
+    app.MapOpenApi("/openapi/{documentName}.json");
+    app.UseSwaggerUI(o =>
+    {
+        o.RoutePrefix = "docs";
+        o.SwaggerEndpoint("/openapi/v1.json", "Payouts API v1");
+    });
     app.MapStoresApi();
+    app.MapApiKeysApi();
     app.MapPayoutsApi();
     app.MapPullPaymentsApi();
+    app.MapProcessorsApi();
 }
 app.MapPayoutsFallback();
 

@@ -189,3 +189,58 @@ internal static class Time
     public static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
     public static DateTimeOffset? FromMs(long? ms) => ms is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms.Value);
 }
+
+internal sealed class ProcessorRow
+{
+    public string StoreId { get; set; } = "";
+    public string PayoutMethodId { get; set; } = "";
+    public string ProcessorType { get; set; } = "";
+    public int IntervalSeconds { get; set; }
+    public bool ProcessNewPayoutsInstantly { get; set; }
+    public string Threshold { get; set; } = "";
+    public int? FeeBlockTarget { get; set; }
+    public int? CancelPayoutAfterFailures { get; set; }
+    public long CreatedAtMs { get; set; }
+    public long UpdatedAtMs { get; set; }
+
+    public Core.Processors.ProcessorSettings ToDomain() => new()
+    {
+        StoreId = StoreId,
+        MethodId = Method.Parse(PayoutMethodId),
+        Type = Core.Processors.ProcessorType.Find(ProcessorType)
+            ?? throw new InvariantViolationException($"stored processor type '{ProcessorType}' is unknown"),
+        IntervalSeconds = IntervalSeconds,
+        ProcessNewPayoutsInstantly = ProcessNewPayoutsInstantly,
+        Threshold = Dec.Parse(Threshold),
+        FeeBlockTarget = FeeBlockTarget,
+        CancelPayoutAfterFailures = CancelPayoutAfterFailures,
+        CreatedAt = Time.FromMs(CreatedAtMs),
+        UpdatedAt = Time.FromMs(UpdatedAtMs),
+    };
+
+    public static object Params(Core.Processors.ProcessorSettings s) => new
+    {
+        s.StoreId,
+        PayoutMethodId = s.MethodId.Value,
+        ProcessorType = s.Type.Name,
+        s.IntervalSeconds, s.ProcessNewPayoutsInstantly, s.Threshold, s.FeeBlockTarget, s.CancelPayoutAfterFailures,
+        UpdatedAtMs = s.UpdatedAt.ToUnixTimeMilliseconds(),
+    };
+}
+
+internal sealed class IdempotencyRow
+{
+    public string Scope { get; set; } = "";
+    public string Key { get; set; } = "";
+    public string Fingerprint { get; set; } = "";
+    public string State { get; set; } = "";
+    public long LeaseUntilMs { get; set; }
+    public int? StatusCode { get; set; }
+    public string? ContentType { get; set; }
+    public byte[]? Body { get; set; }
+    public long CreatedAtMs { get; set; }
+    public long ExpiresAtMs { get; set; }
+
+    public Core.Idempotency.IdempotencyRecord ToDomain() =>
+        new(Scope, Key, Fingerprint, State, LeaseUntilMs, StatusCode, ContentType, Body, CreatedAtMs, ExpiresAtMs);
+}

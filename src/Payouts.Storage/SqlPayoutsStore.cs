@@ -2,7 +2,9 @@ using System.Data.Common;
 using Dapper;
 using Payouts.Core;
 using Payouts.Core.Auth;
+using Payouts.Core.Idempotency;
 using Payouts.Core.Payouts;
+using Payouts.Core.Processors;
 using Payouts.Core.Ports;
 using Payouts.Core.PullPayments;
 using Payouts.Core.Stores;
@@ -35,11 +37,33 @@ public sealed class SqlPayoutsStore : IPayoutsStore
         }
     }
 
-    public async Task ApiKeyCreate(ApiKey key, CancellationToken ct)
+    public async Task ApiKeyCreate(ApiKey key, IdempotencyCompletion? completion, CancellationToken ct)
     {
         Invariant.Ensure(!key.Bootstrap);
         await using var c = await _db.Open(ct);
-        await c.ExecuteAsync(Cmd("ApiKeyCreate", ApiKeyRow.Params(key), ct: ct));
+        await using var tx = await _db.BeginWrite(c, ct);
+        await c.ExecuteAsync(Cmd("ApiKeyCreate", ApiKeyRow.Params(key), tx, ct));
+        await CommitWith(c, tx, completion, ct);
+    }
+
+    public async Task<ApiKey?> ApiKeyGetById(string id, CancellationToken ct)
+    {
+        await using var c = await _db.Open(ct);
+        var row = await c.QuerySingleOrDefaultAsync<ApiKeyRow>(Cmd("ApiKeyGetById", new { Id = id }, ct: ct));
+        return row?.ToDomain();
+    }
+
+    public async Task<IReadOnlyList<ApiKey>> ApiKeyList(ListParams page, CancellationToken ct)
+    {
+        await using var c = await _db.Open(ct);
+        var rows = await c.QueryAsync<ApiKeyRow>(Cmd("ApiKeyList", PageArgs(page.After, page.Limit), ct: ct));
+        return rows.Select(r => r.ToDomain()).ToList();
+    }
+
+    public async Task<bool> ApiKeyRevoke(string id, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var c = await _db.Open(ct);
+        return await c.ExecuteAsync(Cmd("ApiKeyRevoke", new { Id = id, RevokedAtMs = now.ToUnixTimeMilliseconds() }, ct: ct)) == 1;
     }
 
     public async Task<ApiKey?> ApiKeyGetByHash(string keyHash, CancellationToken ct)
@@ -49,25 +73,38 @@ public sealed class SqlPayoutsStore : IPayoutsStore
         return row?.ToDomain();
     }
 
-    public async Task<PayoutInsertResult> PayoutCreate(Payout payout, PayoutEvent created, CancellationToken ct)
+    public async Task<PayoutInsertResult> PayoutCreate(Payout payout, PayoutEvent created, IdempotencyCompletion? completion, CancellationToken ct)
     {
-        CheckCreated(payout, created);
+        var result = await PayoutCreateMany([(payout, created)], completion, ct);
+        return result.Inserted ? PayoutInsertResult.Inserted : PayoutInsertResult.DuplicateDestination;
+    }
+
+    public async Task<PayoutInsertManyResult> PayoutCreateMany(IReadOnlyList<(Payout Payout, PayoutEvent Created)> payouts,
+        IdempotencyCompletion? completion, CancellationToken ct)
+    {
+        Invariant.Ensure(payouts.Count > 0);
+        foreach (var (payout, created) in payouts) CheckCreated(payout, created);
         await using var c = await _db.Open(ct);
         await using var tx = await _db.BeginWrite(c, ct);
-        try
+        for (var i = 0; i < payouts.Count; i++)
         {
-            await Insert(c, tx, payout, created, ct);
+            try
+            {
+                await Insert(c, tx, payouts[i].Payout, payouts[i].Created, ct);
+            }
+            catch (Exception ex) when (_db.IsUniqueViolation(ex, ActiveDestinationIndex))
+            {
+                // The transaction rolls back on dispose: all or nothing.
+                return new PayoutInsertManyResult(false, i);
+            }
         }
-        catch (Exception ex) when (_db.IsUniqueViolation(ex, ActiveDestinationIndex))
-        {
-            return PayoutInsertResult.DuplicateDestination;
-        }
-        await tx.CommitAsync(ct);
-        return PayoutInsertResult.Inserted;
+        await CommitWith(c, tx, completion, ct);
+        return new PayoutInsertManyResult(true, null);
     }
 
     public async Task<Result<Payout>> PayoutCreateClaim(string pullPaymentId, string destination,
-        Func<ClaimSnapshot, Result<(Payout Payout, PayoutEvent Created)>> decide, CancellationToken ct)
+        Func<ClaimSnapshot, Result<(Payout Payout, PayoutEvent Created)>> decide,
+        Func<Payout, IdempotencyCompletion>? complete, CancellationToken ct)
     {
         await using var c = await _db.Open(ct);
         await using var tx = await _db.BeginWrite(c, ct);
@@ -98,7 +135,7 @@ public sealed class SqlPayoutsStore : IPayoutsStore
             // Another pull payment of the store took the destination between our check and insert.
             return Failure.Of(Contracts.ErrorCode.DuplicateDestination);
         }
-        await tx.CommitAsync(ct);
+        await CommitWith(c, tx, complete?.Invoke(payout), ct);
         return payout;
     }
 
@@ -116,15 +153,154 @@ public sealed class SqlPayoutsStore : IPayoutsStore
         return row?.ToDomain();
     }
 
+    public async Task<IReadOnlyList<Payout>> PayoutList(PayoutListParams q, CancellationToken ct)
+    {
+        Invariant.Ensure(q.StoreId is not null || q.PullPaymentId is not null);
+        Invariant.Ensure(q.Limit is > 0 and <= Paging.LimitMax);
+        await using var c = await _db.Open(ct);
+        var rows = await c.QueryAsync<PayoutRow>(Cmd("PayoutList", new
+        {
+            q.StoreId, q.PullPaymentId,
+            State = q.State?.ToString(),
+            q.IncludeCancelled,
+            PayoutMethodId = q.Method?.Value,
+            CreatedFromMs = q.CreatedFrom?.ToUnixTimeMilliseconds(),
+            CreatedToMs = q.CreatedTo?.ToUnixTimeMilliseconds(),
+            AfterCreatedAtMs = q.After?.CreatedAtMs,
+            AfterId = q.After?.Id,
+            q.Limit,
+        }, ct: ct));
+        return rows.Select(r => r.ToDomain()).ToList();
+    }
+
     public async Task<bool> PayoutTransition(Payout next, PayoutEvent changed, CancellationToken ct)
+    {
+        await using var c = await _db.Open(ct);
+        await using var tx = await _db.BeginWrite(c, ct);
+        if (!await Transition(c, tx, next, changed, ct))
+            return false; // Someone else moved the payout first; the transaction rolls back with nothing written.
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    public async Task ProcessorDelete(string storeId, Contracts.PayoutMethodId method, CancellationToken ct)
+    {
+        await using var c = await _db.Open(ct);
+        await c.ExecuteAsync(Cmd("ProcessorDelete", new { StoreId = storeId, PayoutMethodId = method.Value }, ct: ct));
+    }
+
+    public async Task<ProcessorSettings?> ProcessorGet(string storeId, Contracts.PayoutMethodId method, CancellationToken ct)
+    {
+        await using var c = await _db.Open(ct);
+        var row = await c.QuerySingleOrDefaultAsync<ProcessorRow>(Cmd("ProcessorGet", new { StoreId = storeId, PayoutMethodId = method.Value }, ct: ct));
+        return row?.ToDomain();
+    }
+
+    public async Task<IReadOnlyList<ProcessorSettings>> ProcessorList(string storeId, CancellationToken ct)
+    {
+        await using var c = await _db.Open(ct);
+        var rows = await c.QueryAsync<ProcessorRow>(Cmd("ProcessorList", new { StoreId = storeId }, ct: ct));
+        return rows.Select(r => r.ToDomain()).ToList();
+    }
+
+    public async Task ProcessorUpsert(ProcessorSettings settings, CancellationToken ct)
+    {
+        await using var c = await _db.Open(ct);
+        await c.ExecuteAsync(Cmd("ProcessorUpsert", ProcessorRow.Params(settings), ct: ct));
+    }
+
+    public async Task<bool> PullPaymentArchive(string storeId, string pullPaymentId, Func<Payout, TransitionOutcome> cancel, CancellationToken ct)
+    {
+        await using var c = await _db.Open(ct);
+        await using var tx = await _db.BeginWrite(c, ct);
+        if (await c.ExecuteAsync(Cmd("PullPaymentArchive", new { Id = pullPaymentId, StoreId = storeId }, tx, ct)) == 0)
+            return false;
+        var unsent = await c.QueryAsync<PayoutRow>(Cmd("PayoutListUnsentOfPullPayment", new { PullPaymentId = pullPaymentId }, tx, ct));
+        foreach (var payout in unsent.Select(r => r.ToDomain()))
+        {
+            if (cancel(payout) is not TransitionOutcome.Changed changed) continue;
+            // The rows are locked (SQLite: the whole database is), so the conditional write cannot lose.
+            Invariant.Ensure(await Transition(c, tx, changed.Next, changed.Event, ct));
+        }
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    public async Task PullPaymentCreate(PullPayment pullPayment, IdempotencyCompletion? completion, CancellationToken ct)
+    {
+        await using var c = await _db.Open(ct);
+        await using var tx = await _db.BeginWrite(c, ct);
+        await c.ExecuteAsync(Cmd("PullPaymentCreate", PullPaymentRow.Params(pullPayment), tx, ct));
+        await CommitWith(c, tx, completion, ct);
+    }
+
+    public async Task<IReadOnlyList<PullPayment>> PullPaymentList(PullPaymentListParams q, CancellationToken ct)
+    {
+        Invariant.Ensure(q.Limit is > 0 and <= Paging.LimitMax);
+        await using var c = await _db.Open(ct);
+        var rows = await c.QueryAsync<PullPaymentRow>(Cmd("PullPaymentList", new
+        {
+            q.StoreId, q.IncludeArchived,
+            CreatedFromMs = q.CreatedFrom?.ToUnixTimeMilliseconds(),
+            CreatedToMs = q.CreatedTo?.ToUnixTimeMilliseconds(),
+            AfterCreatedAtMs = q.After?.CreatedAtMs,
+            AfterId = q.After?.Id,
+            q.Limit,
+        }, ct: ct));
+        return rows.Select(r => r.ToDomain()).ToList();
+    }
+
+    public async Task<PullPayment?> PullPaymentGetById(string pullPaymentId, CancellationToken ct)
+    {
+        await using var c = await _db.Open(ct);
+        var row = await c.QuerySingleOrDefaultAsync<PullPaymentRow>(Cmd("PullPaymentGetById", new { Id = pullPaymentId }, ct: ct));
+        return row?.ToDomain();
+    }
+
+    public async Task StoreCreate(Store store, IdempotencyCompletion? completion, CancellationToken ct)
+    {
+        await using var c = await _db.Open(ct);
+        await using var tx = await _db.BeginWrite(c, ct);
+        await c.ExecuteAsync(Cmd("StoreCreate", new { store.Id, store.Name, CreatedAtMs = store.CreatedAt.ToUnixTimeMilliseconds() }, tx, ct));
+        await CommitWith(c, tx, completion, ct);
+    }
+
+    public async Task<StoreDeleteResult> StoreDelete(string storeId, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var c = await _db.Open(ct);
+        await using var tx = await _db.BeginWrite(c, ct);
+        if (await c.QuerySingleOrDefaultAsync<StoreRow>(Cmd("StoreGetByIdForUpdate", new { Id = storeId }, tx, ct)) is null)
+            return StoreDeleteResult.NotFound;
+        if (await c.ExecuteScalarAsync<long>(Cmd("StoreMoneyPendingCount", new { Id = storeId }, tx, ct)) > 0)
+            return StoreDeleteResult.MoneyPending;
+        await c.ExecuteAsync(Cmd("StoreDelete", new { Id = storeId, DeletedAtMs = now.ToUnixTimeMilliseconds() }, tx, ct));
+        await tx.CommitAsync(ct);
+        return StoreDeleteResult.Deleted;
+    }
+
+    public async Task<IReadOnlyList<Store>> StoreList(ListParams page, CancellationToken ct)
+    {
+        Invariant.Ensure(page.Limit is > 0 and <= Paging.LimitMax);
+        await using var c = await _db.Open(ct);
+        var rows = await c.QueryAsync<StoreRow>(Cmd("StoreList", PageArgs(page.After, page.Limit), ct: ct));
+        return rows.Select(r => r.ToDomain()).ToList();
+    }
+
+    public async Task<Store?> StoreGetById(string storeId, CancellationToken ct)
+    {
+        await using var c = await _db.Open(ct);
+        var row = await c.QuerySingleOrDefaultAsync<StoreRow>(Cmd("StoreGetById", new { Id = storeId }, ct: ct));
+        return row?.ToDomain();
+    }
+
+    /// <summary>The conditional write of one payout change and its event; false when the payout moved since it was read.</summary>
+    private async Task<bool> Transition(DbConnection c, DbTransaction tx, Payout next, PayoutEvent changed, CancellationToken ct)
     {
         Invariant.Ensure(next.Revision >= 1);
         Invariant.Ensure(changed.Revision == next.Revision);
         Invariant.Ensure(changed.PayoutId == next.Id);
         Invariant.Ensure(changed.To == next.State);
         Invariant.Ensure(changed.From is not null);
-        await using var c = await _db.Open(ct);
-        await using var tx = await _db.BeginWrite(c, ct);
         var updated = await c.ExecuteAsync(Cmd("PayoutTransition", new
         {
             next.Id,
@@ -139,38 +315,20 @@ public sealed class SqlPayoutsStore : IPayoutsStore
             ExpectedState = changed.From!.Value.ToString(),
         }, tx, ct));
         Invariant.Ensure(updated is 0 or 1);
-        if (updated == 0)
-            return false; // Someone else moved the payout first; the transaction rolls back with nothing written.
+        if (updated == 0) return false;
         await c.ExecuteAsync(Cmd("PayoutEventCreate", PayoutEventRow.Params(changed), tx, ct));
-        await tx.CommitAsync(ct);
         return true;
     }
 
-    public async Task PullPaymentCreate(PullPayment pullPayment, CancellationToken ct)
+    /// <summary>Commits, with the request's Idempotency-Key answer when there is one — or not at all if the key's lease was lost.</summary>
+    private async Task CommitWith(DbConnection c, DbTransaction tx, IdempotencyCompletion? completion, CancellationToken ct)
     {
-        await using var c = await _db.Open(ct);
-        await c.ExecuteAsync(Cmd("PullPaymentCreate", PullPaymentRow.Params(pullPayment), ct: ct));
+        if (completion is not null && !await SqlIdempotencyStore.Complete(_db, c, tx, completion, ct))
+            throw new IdempotencyLeaseLostException();
+        await tx.CommitAsync(ct);
     }
 
-    public async Task<PullPayment?> PullPaymentGetById(string pullPaymentId, CancellationToken ct)
-    {
-        await using var c = await _db.Open(ct);
-        var row = await c.QuerySingleOrDefaultAsync<PullPaymentRow>(Cmd("PullPaymentGetById", new { Id = pullPaymentId }, ct: ct));
-        return row?.ToDomain();
-    }
-
-    public async Task StoreCreate(Store store, CancellationToken ct)
-    {
-        await using var c = await _db.Open(ct);
-        await c.ExecuteAsync(Cmd("StoreCreate", new { store.Id, store.Name, CreatedAtMs = store.CreatedAt.ToUnixTimeMilliseconds() }, ct: ct));
-    }
-
-    public async Task<Store?> StoreGetById(string storeId, CancellationToken ct)
-    {
-        await using var c = await _db.Open(ct);
-        var row = await c.QuerySingleOrDefaultAsync<StoreRow>(Cmd("StoreGetById", new { Id = storeId }, ct: ct));
-        return row?.ToDomain();
-    }
+    private static object PageArgs(PageCursor? after, int limit) => new { AfterCreatedAtMs = after?.CreatedAtMs, AfterId = after?.Id, Limit = limit };
 
     private async Task Insert(DbConnection c, DbTransaction tx, Payout payout, PayoutEvent created, CancellationToken ct)
     {

@@ -71,7 +71,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Empty(await Migrate(db));
 
         var store = new SqlPayoutsStore(db);
-        await store.StoreCreate(NewStore("s1"), Ct);
+        await store.StoreCreate(NewStore("s1"), null, Ct);
         Assert.NotNull(await store.StoreGetById("s1", Ct));
     }
 
@@ -99,7 +99,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         var store = await NewStoreAsync();
         var created = new Store("store-a", "Ünïcode shop ✓", T0);
 
-        await store.StoreCreate(created, Ct);
+        await store.StoreCreate(created, null, Ct);
 
         Assert.Equal(created, await store.StoreGetById("store-a", Ct));
     }
@@ -108,7 +108,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     public async Task UnknownIdsReturnNull()
     {
         var store = await NewStoreAsync();
-        await store.StoreCreate(NewStore("s1"), Ct);
+        await store.StoreCreate(NewStore("s1"), null, Ct);
 
         Assert.Null(await store.StoreGetById("nope", Ct));
         Assert.Null(await store.PayoutGetById("nope", Ct));
@@ -123,7 +123,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     public async Task PayoutCreateKeepsAmountsExactly()
     {
         var store = await NewStoreAsync();
-        await store.StoreCreate(NewStore("s1"), Ct);
+        await store.StoreCreate(NewStore("s1"), null, Ct);
         // The smallest Lightning amount, more digits than a double holds, a value no binary fraction can hold, the
         // largest amount and scale Core accepts, and (rates are not limited to Core's amount scale) decimal's full
         // scale and precision.
@@ -143,7 +143,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
                 Rate = amounts[i],
                 MetadataJson = Metadata,
             };
-            Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(payout, CreatedEvent(payout), Ct));
+            Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(payout, CreatedEvent(payout), null, Ct));
 
             var stored = await store.PayoutGetById(payout.Id, Ct);
 
@@ -159,9 +159,9 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     public async Task PayoutGetByIdRoundTripsEveryField()
     {
         var store = await NewStoreAsync();
-        await store.StoreCreate(NewStore("s1"), Ct);
+        await store.StoreCreate(NewStore("s1"), null, Ct);
         var pullPayment = NewPullPayment("s1", amount: 10m);
-        await store.PullPaymentCreate(pullPayment, Ct);
+        await store.PullPaymentCreate(pullPayment, null, Ct);
         var payout = new Payout
         {
             Id = Ids.New(),
@@ -184,7 +184,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         };
         var created = CreatedEvent(payout) with { Actor = Actor.Processor("node-a").Name, ProcessorAuto = true };
 
-        Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(payout, created, Ct));
+        Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(payout, created, null, Ct));
 
         Assert.Equal(payout, await store.PayoutGetById(payout.Id, Ct));
         Assert.Equal([created], await store.PayoutEventList(payout.Id, Ct));
@@ -196,12 +196,12 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     public async Task SecondActivePayoutToSameDestinationIsRefused()
     {
         var store = await NewStoreAsync();
-        await store.StoreCreate(NewStore("s1"), Ct);
+        await store.StoreCreate(NewStore("s1"), null, Ct);
         var first = NewPayout("s1", "dest");
         var second = NewPayout("s1", "dest");
 
-        Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(first, CreatedEvent(first), Ct));
-        Assert.Equal(PayoutInsertResult.DuplicateDestination, await store.PayoutCreate(second, CreatedEvent(second), Ct));
+        Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(first, CreatedEvent(first), null, Ct));
+        Assert.Equal(PayoutInsertResult.DuplicateDestination, await store.PayoutCreate(second, CreatedEvent(second), null, Ct));
 
         Assert.Null(await store.PayoutGetById(second.Id, Ct));
         Assert.Empty(await store.PayoutEventList(second.Id, Ct));
@@ -211,28 +211,28 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     public async Task SameDestinationInAnotherStoreIsAllowed()
     {
         var store = await NewStoreAsync();
-        await store.StoreCreate(NewStore("s1"), Ct);
-        await store.StoreCreate(NewStore("s2"), Ct);
+        await store.StoreCreate(NewStore("s1"), null, Ct);
+        await store.StoreCreate(NewStore("s2"), null, Ct);
         var first = NewPayout("s1", "dest");
         var other = NewPayout("s2", "dest");
 
-        Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(first, CreatedEvent(first), Ct));
-        Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(other, CreatedEvent(other), Ct));
+        Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(first, CreatedEvent(first), null, Ct));
+        Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(other, CreatedEvent(other), null, Ct));
     }
 
     [StoreFact]
     public async Task DestinationIsHeldByExactlyTheActiveStates()
     {
         var store = await NewStoreAsync();
-        await store.StoreCreate(NewStore("s1"), Ct);
+        await store.StoreCreate(NewStore("s1"), null, Ct);
 
         foreach (var state in Enum.GetValues<PayoutState>())
         {
             var holder = NewPayout("s1", $"dest-{state}", state);
-            Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(holder, CreatedEvent(holder), Ct));
+            Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(holder, CreatedEvent(holder), null, Ct));
             var next = NewPayout("s1", $"dest-{state}");
 
-            var result = await store.PayoutCreate(next, CreatedEvent(next), Ct);
+            var result = await store.PayoutCreate(next, CreatedEvent(next), null, Ct);
 
             Assert.Equal(holder.IsActive ? PayoutInsertResult.DuplicateDestination : PayoutInsertResult.Inserted, result);
         }
@@ -242,22 +242,22 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     public async Task DestinationIsFreeAgainOnceItsPayoutIsCancelledOrCompleted()
     {
         var store = await NewStoreAsync();
-        await store.StoreCreate(NewStore("s1"), Ct);
+        await store.StoreCreate(NewStore("s1"), null, Ct);
         PayoutCommand[] endings = [new PayoutCommand.Cancel(), new PayoutCommand.MarkPaid(null)];
 
         foreach (var ending in endings)
         {
             var destination = $"dest-{ending.Name}";
             var first = NewPayout("s1", destination, PayoutState.AwaitingPayment);
-            Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(first, CreatedEvent(first), Ct));
+            Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(first, CreatedEvent(first), null, Ct));
             var blocked = NewPayout("s1", destination);
-            Assert.Equal(PayoutInsertResult.DuplicateDestination, await store.PayoutCreate(blocked, CreatedEvent(blocked), Ct));
+            Assert.Equal(PayoutInsertResult.DuplicateDestination, await store.PayoutCreate(blocked, CreatedEvent(blocked), null, Ct));
 
             var ended = Change(first, ending, Person, T0.AddSeconds(1));
             Assert.True(await store.PayoutTransition(ended.Next, ended.Event, Ct));
 
             var again = NewPayout("s1", destination);
-            Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(again, CreatedEvent(again), Ct));
+            Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(again, CreatedEvent(again), null, Ct));
         }
     }
 
@@ -301,7 +301,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     public async Task PayoutTransitionOfUnknownPayoutWritesNothing()
     {
         var store = await NewStoreAsync();
-        await store.StoreCreate(NewStore("s1"), Ct);
+        await store.StoreCreate(NewStore("s1"), null, Ct);
         var ghost = NewPayout("s1", "dest", PayoutState.AwaitingPayment);
         var change = Change(ghost, new PayoutCommand.Cancel(), Person, T0);
 
@@ -410,15 +410,15 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         const int Claims = 25;
         const decimal Each = 0.1m;
         var store = await NewStoreAsync();
-        await store.StoreCreate(NewStore("s1"), Ct);
+        await store.StoreCreate(NewStore("s1"), null, Ct);
         var pullPayment = NewPullPayment("s1", amount: 1.0m);
-        await store.PullPaymentCreate(pullPayment, Ct);
+        await store.PullPaymentCreate(pullPayment, null, Ct);
 
         var results = await RunTogether(Enumerable.Range(0, Claims).Select<int, Func<Task<Result<Payout>>>>(i => () =>
             store.PayoutCreateClaim(pullPayment.Id, $"dest-{i}", snapshot =>
                 snapshot.ClaimedTotal + Each > snapshot.PullPayment.Amount
                     ? Failure.Of(ErrorCode.Overdraft)
-                    : ClaimOf(snapshot.PullPayment, $"dest-{i}", Each), Ct)));
+                    : ClaimOf(snapshot.PullPayment, $"dest-{i}", Each), null, Ct)));
 
         var accepted = results.Where(r => r.IsOk).Select(r => r.Value).ToList();
         Assert.Equal(10, accepted.Count);
@@ -437,9 +437,9 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         // claim could not start, and once the claim commits it could. (SQLite's driver is synchronous, so its claims
         // rarely overlap in the storm; without this test a deferred transaction there would go unnoticed.)
         var (store, connectionString) = await NewDatabaseAsync();
-        await store.StoreCreate(NewStore("s1"), Ct);
+        await store.StoreCreate(NewStore("s1"), null, Ct);
         var pullPayment = NewPullPayment("s1", amount: 1m);
-        await store.PullPaymentCreate(pullPayment, Ct);
+        await store.PullPaymentCreate(pullPayment, null, Ct);
         Assert.False(ClaimLockIsHeld(connectionString, pullPayment.Id));
         bool? heldWhileDeciding = null;
 
@@ -447,7 +447,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         {
             heldWhileDeciding = ClaimLockIsHeld(connectionString, pullPayment.Id);
             return ClaimOf(s.PullPayment, "dest", 0.1m);
-        }, Ct);
+        }, null, Ct);
 
         Assert.True(result.IsOk);
         Assert.True(heldWhileDeciding);
@@ -458,13 +458,13 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     public async Task ClaimSnapshotReportsActiveDestination()
     {
         var store = await NewStoreAsync();
-        await store.StoreCreate(NewStore("s1"), Ct);
+        await store.StoreCreate(NewStore("s1"), null, Ct);
         var pullPayment = NewPullPayment("s1", amount: 1m);
-        await store.PullPaymentCreate(pullPayment, Ct);
+        await store.PullPaymentCreate(pullPayment, null, Ct);
         // A payout outside any pull payment holds its destination in the whole store.
         var direct = NewPayout("s1", "dest-direct", PayoutState.AwaitingPayment);
-        await store.PayoutCreate(direct, CreatedEvent(direct), Ct);
-        var claimed = await store.PayoutCreateClaim(pullPayment.Id, "dest-claimed", s => ClaimOf(s.PullPayment, "dest-claimed", 0.2m), Ct);
+        await store.PayoutCreate(direct, CreatedEvent(direct), null, Ct);
+        var claimed = await store.PayoutCreateClaim(pullPayment.Id, "dest-claimed", s => ClaimOf(s.PullPayment, "dest-claimed", 0.2m), null, Ct);
         Assert.True(claimed.IsOk);
 
         Assert.False((await SnapshotAsync(store, pullPayment.Id, "dest-unused")).DestinationActive);
@@ -480,15 +480,15 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     public async Task ClaimedTotalsExcludeCancelledPayouts()
     {
         var store = await NewStoreAsync();
-        await store.StoreCreate(NewStore("s1"), Ct);
+        await store.StoreCreate(NewStore("s1"), null, Ct);
         var pullPayment = NewPullPayment("s1", amount: 1m);
         var otherPullPayment = NewPullPayment("s1", amount: 1m);
-        await store.PullPaymentCreate(pullPayment, Ct);
-        await store.PullPaymentCreate(otherPullPayment, Ct);
-        var kept = (await store.PayoutCreateClaim(pullPayment.Id, "d1", s => ClaimOf(s.PullPayment, "d1", 0.300000000001m), Ct)).Value;
-        var completed = (await store.PayoutCreateClaim(pullPayment.Id, "d2", s => ClaimOf(s.PullPayment, "d2", 0.2m), Ct)).Value;
-        var cancelled = (await store.PayoutCreateClaim(pullPayment.Id, "d3", s => ClaimOf(s.PullPayment, "d3", 0.25m), Ct)).Value;
-        Assert.True((await store.PayoutCreateClaim(otherPullPayment.Id, "d4", s => ClaimOf(s.PullPayment, "d4", 0.5m), Ct)).IsOk);
+        await store.PullPaymentCreate(pullPayment, null, Ct);
+        await store.PullPaymentCreate(otherPullPayment, null, Ct);
+        var kept = (await store.PayoutCreateClaim(pullPayment.Id, "d1", s => ClaimOf(s.PullPayment, "d1", 0.300000000001m), null, Ct)).Value;
+        var completed = (await store.PayoutCreateClaim(pullPayment.Id, "d2", s => ClaimOf(s.PullPayment, "d2", 0.2m), null, Ct)).Value;
+        var cancelled = (await store.PayoutCreateClaim(pullPayment.Id, "d3", s => ClaimOf(s.PullPayment, "d3", 0.25m), null, Ct)).Value;
+        Assert.True((await store.PayoutCreateClaim(otherPullPayment.Id, "d4", s => ClaimOf(s.PullPayment, "d4", 0.5m), null, Ct)).IsOk);
         Assert.Equal(0.750000000001m, (await SnapshotAsync(store, pullPayment.Id, "dx")).ClaimedTotal);
 
         var approve = Change(completed, new PayoutCommand.Approve(0, 1m), Person, T0.AddSeconds(1));
@@ -509,11 +509,11 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         // The unique index, not the snapshot, is the last word: a decide function that ignores DestinationActive
         // (or a destination taken between snapshot and insert) still gets DuplicateDestination, and nothing is written.
         var store = await NewStoreAsync();
-        await store.StoreCreate(NewStore("s1"), Ct);
+        await store.StoreCreate(NewStore("s1"), null, Ct);
         var pullPayment = NewPullPayment("s1", amount: 1m);
-        await store.PullPaymentCreate(pullPayment, Ct);
+        await store.PullPaymentCreate(pullPayment, null, Ct);
         var holder = NewPayout("s1", "dest");
-        await store.PayoutCreate(holder, CreatedEvent(holder), Ct);
+        await store.PayoutCreate(holder, CreatedEvent(holder), null, Ct);
         Payout? attempted = null;
 
         var result = await store.PayoutCreateClaim(pullPayment.Id, "dest", s =>
@@ -522,7 +522,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
             var decided = ClaimOf(s.PullPayment, "dest", 0.1m);
             attempted = decided.Payout;
             return decided;
-        }, Ct);
+        }, null, Ct);
 
         Assert.Equal(ErrorCode.DuplicateDestination, result.Failure?.Code);
         Assert.NotNull(attempted);
@@ -540,7 +540,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         {
             decided = true;
             return Failure.Of(ErrorCode.Overdraft);
-        }, Ct);
+        }, null, Ct);
 
         Assert.Equal(ErrorCode.PullPaymentNotFound, result.Failure?.Code);
         Assert.False(decided);
@@ -563,7 +563,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
             Assert.Equal(i == winner, await store.ApiKeyGetByHash(key.KeyHash, Ct) is not null);
 
         var later = NewApiKey("later", bootstrap: false);
-        await store.ApiKeyCreate(later, Ct);
+        await store.ApiKeyCreate(later, null, Ct);
         Assert.NotNull(await store.ApiKeyGetByHash(later.KeyHash, Ct));
         Assert.False(await store.ApiKeyCreateIfNone(NewApiKey("boot-late", bootstrap: true), Ct));
     }
@@ -572,7 +572,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     public async Task ApiKeyCreateIfNoneDoesNothingWhenAnyKeyExists()
     {
         var store = await NewStoreAsync();
-        await store.ApiKeyCreate(NewApiKey("first", bootstrap: false), Ct);
+        await store.ApiKeyCreate(NewApiKey("first", bootstrap: false), null, Ct);
         var bootstrap = NewApiKey("boot", bootstrap: true);
 
         Assert.False(await store.ApiKeyCreateIfNone(bootstrap, Ct));
@@ -591,7 +591,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
             Permissions = ["btcpay.store.canviewpayouts:s1", "btcpay.store.cancreatepayouts:s1", "btcpay.store.canmanagepayouts"],
         };
         Assert.True(await store.ApiKeyCreateIfNone(bootstrap, Ct));
-        await store.ApiKeyCreate(key, Ct);
+        await store.ApiKeyCreate(key, null, Ct);
 
         foreach (var expected in new[] { bootstrap, key })
         {
@@ -609,7 +609,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     public async Task PullPaymentCreateRoundTrip()
     {
         var store = await NewStoreAsync();
-        await store.StoreCreate(NewStore("s1"), Ct);
+        await store.StoreCreate(NewStore("s1"), null, Ct);
         var full = NewPullPayment("s1", amount: 123456.000000000001m) with
         {
             Name = "Refunds ✓",
@@ -625,8 +625,8 @@ public abstract class StoreConformanceTests : IAsyncLifetime
             CreatedAt = T0.AddMilliseconds(1),
         };
         var bare = NewPullPayment("s1", amount: 0.1m) with { StartsAt = null, ExpiresAt = null, PayoutMethods = [PayoutMethodId.BtcLightning] };
-        await store.PullPaymentCreate(full, Ct);
-        await store.PullPaymentCreate(bare, Ct);
+        await store.PullPaymentCreate(full, null, Ct);
+        await store.PullPaymentCreate(bare, null, Ct);
 
         foreach (var expected in new[] { full, bare })
         {
@@ -680,9 +680,9 @@ public abstract class StoreConformanceTests : IAsyncLifetime
 
     private async Task<Payout> SeedPayoutAsync(SqlPayoutsStore store, PayoutState state)
     {
-        await store.StoreCreate(NewStore("s1"), Ct);
+        await store.StoreCreate(NewStore("s1"), null, Ct);
         var payout = NewPayout("s1", "dest", state);
-        Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(payout, CreatedEvent(payout), Ct));
+        Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(payout, CreatedEvent(payout), null, Ct));
         return payout;
     }
 
@@ -694,7 +694,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         {
             seen = s;
             return Failure.Of(ErrorCode.Overdraft);
-        }, Ct);
+        }, null, Ct);
         Assert.Equal(ErrorCode.Overdraft, result.Failure?.Code);
         return seen ?? throw new InvalidOperationException("decide was not called");
     }

@@ -34,6 +34,10 @@ public sealed class DecimalStringJsonConverter : JsonConverter<decimal>
         value = 0;
         if (text.Length is 0 or > TextLengthMax)
             return false;
+        // decimal keeps 28 fraction digits and would round the rest away silently: refuse instead.
+        var point = text.IndexOf('.', StringComparison.Ordinal);
+        if (point >= 0 && text.Length - point - 1 > 28)
+            return false;
         // AllowLeadingSign + AllowDecimalPoint only: no thousands separators, exponents or spaces.
         return decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint,
             CultureInfo.InvariantCulture, out value);

@@ -13,7 +13,8 @@ public sealed class UnixSecondsJsonConverter : JsonConverter<DateTimeOffset>
     {
         long seconds;
         if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out seconds)) { }
-        else if (reader.TokenType == JsonTokenType.String && long.TryParse(reader.GetString(), out seconds)) { }
+        else if (reader.TokenType == JsonTokenType.String
+                 && long.TryParse(reader.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out seconds)) { }
         else throw new JsonException("must be a unix time in seconds");
         if (seconds is < 0 or > SecondsMax)
             throw new JsonException("must be a unix time in seconds between 1970 and 9999");

@@ -12,14 +12,15 @@ public static class Currencies
     public static string Normalize(string code) => code.Trim().ToUpperInvariant();
 
     /// <summary>
-    /// The rate from <paramref name="from"/> to <paramref name="to"/> when it is fixed by definition:
-    /// 1 for the same currency, 1e-8 from SATS to BTC. Null when a market rate would be needed.
+    /// The rate, as Greenfield quotes it (units of <paramref name="from"/> per one <paramref name="to"/>, like
+    /// BTC_USD = 60000), when it is fixed by definition: 1 for the same currency, 100,000,000 SATS per BTC.
+    /// Null when a market rate would be needed.
     /// </summary>
     public static decimal? FixedRate(string from, string to)
     {
         if (string.Equals(from, to, StringComparison.OrdinalIgnoreCase)) return 1m;
         if (string.Equals(from, "SATS", StringComparison.OrdinalIgnoreCase) && string.Equals(to, "BTC", StringComparison.OrdinalIgnoreCase))
-            return 0.00000001m;
+            return 100_000_000m;
         return null;
     }
 }

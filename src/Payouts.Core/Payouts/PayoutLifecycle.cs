@@ -36,7 +36,8 @@ public static class PayoutLifecycle
     }
 
     /// <summary>
-    /// The payout amount an approval fixes: original amount × rate, rounded up to the method's divisibility.
+    /// The payout amount an approval fixes: original amount ÷ rate (Greenfield's direction: a rate of 60000 for
+    /// USD means 60000 USD per BTC), rounded up to the method's divisibility.
     /// Used by approve and by creating a payout already approved.
     /// </summary>
     public static ApprovalResult Approval(decimal originalAmount, string originalCurrency, PayoutMethod method, decimal? rateGiven)
@@ -46,10 +47,12 @@ public static class PayoutLifecycle
         var rate = Currencies.FixedRate(originalCurrency, method.Currency) ?? rateGiven;
         if (rate is null)
             return new ApprovalResult.Refused(ErrorCode.RateUnavailable,
-                $"No rate from {originalCurrency} to {method.Currency} is available; pass a fixed rate as rateRule (e.g. \"0.0000155\").");
+                $"No rate from {originalCurrency} to {method.Currency} is available; pass a fixed rate as rateRule ({originalCurrency} per {method.Currency}, e.g. \"60000\").");
         if (rate <= 0 || rate > Amounts.ValueMax)
             return new ApprovalResult.Refused(ErrorCode.RateUnavailable, $"The rate must be greater than 0 and at most {Amounts.ValueMax}.");
-        var amount = Amounts.RoundUp(originalAmount * rate.Value, method.Divisibility);
+        var amount = Amounts.RoundUp(originalAmount / rate.Value, method.Divisibility);
+        if (amount > Amounts.ValueMax)
+            return new ApprovalResult.Refused(ErrorCode.RateUnavailable, $"At rate {rate} the payout would exceed {Amounts.ValueMax} {method.Currency}.");
         if (amount < method.AmountMin)
             return new ApprovalResult.Refused(ErrorCode.AmountTooLow,
                 $"The payout amount {amount} {method.Currency} is below the minimum of {method.AmountMin} {method.Currency} for {method.Id}.");

@@ -1,4 +1,5 @@
 using Payouts.Contracts;
+using Payouts.Core.Idempotency;
 using Payouts.Core.Ports;
 using Payouts.Core.PullPayments;
 
@@ -14,31 +15,59 @@ public sealed class PayoutService(IPayoutsStore store, IProcessorActivity proces
     /// Each loss means another command changed the payout, and a payout has few states, so this is rarely reached.</summary>
     public const int RaceRetriesMax = 16;
 
-    public async Task<Result<Payout>> Create(NewPayout request, Actor actor, CancellationToken ct)
+    /// <summary>Most payouts in one bulk create.</summary>
+    public const int BulkCountMax = 1_000;
+
+    /// <param name="complete">With an Idempotency-Key: the stored answer for the created payout, committed with it.</param>
+    public async Task<Result<Payout>> Create(NewPayout request, Actor actor, CancellationToken ct,
+        Func<Payout, IdempotencyCompletion>? complete = null)
     {
         if (request.PullPaymentId is not null)
-            return await Claim(request, actor, ct);
+            return await Claim(request, actor, complete, ct);
 
-        Invariant.Ensure(request.StoreId is not null);
-        Invariant.Ensure(request.Amount is not null);
-        var method = PayoutMethods.Get(request.MethodId);
-        var now = time.GetUtcNow();
-        var payout = Draft(request, request.StoreId, method.Currency, request.Amount.Value, now);
-        if (request.Amount.Value < method.AmountMin)
-            return new Failure(ErrorCode.AmountTooLow, $"The amount must be at least {method.AmountMin} {method.Currency} for {method.Id}.");
-        if (request.Approved)
-        {
-            var approved = ApplyApproval(payout, method, rate: null);
-            if (!approved.IsOk) return approved.Failure!;
-            payout = approved.Value;
-        }
-        var inserted = await store.PayoutCreate(payout, CreatedEvent(payout, actor), ct);
+        var draft = DraftForStore(request, time.GetUtcNow());
+        if (!draft.IsOk) return draft.Failure!;
+        var payout = draft.Value;
+        var inserted = await store.PayoutCreate(payout, CreatedEvent(payout, actor), complete?.Invoke(payout), ct);
         return inserted switch
         {
             PayoutInsertResult.Inserted => payout,
             PayoutInsertResult.DuplicateDestination => Failure.Of(ErrorCode.DuplicateDestination),
             _ => throw new InvariantViolationException($"unknown insert result {inserted}"),
         };
+    }
+
+    /// <summary>Creates every payout or none. Pull-payment claims are not taken in bulk (each needs its pull payment's lock).</summary>
+    public async Task<Result<IReadOnlyList<Payout>>> CreateMany(IReadOnlyList<NewPayout> requests, Actor actor, CancellationToken ct,
+        Func<IReadOnlyList<Payout>, IdempotencyCompletion>? complete = null)
+    {
+        Invariant.Ensure(requests.Count is > 0 and <= BulkCountMax);
+        var now = time.GetUtcNow();
+        var payouts = new List<Payout>(requests.Count);
+        var destinations = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            Invariant.Ensure(requests[i].PullPaymentId is null);
+            var draft = DraftForStore(requests[i], now);
+            if (!draft.IsOk) return new Failure(draft.Failure!.Code, $"payouts[{i}]: {draft.Failure.Message}");
+            if (!destinations.Add(draft.Value.Destination))
+                return new Failure(ErrorCode.DuplicateDestination, $"payouts[{i}]: this destination appears earlier in the same request.");
+            payouts.Add(draft.Value);
+        }
+        var result = await store.PayoutCreateMany(payouts.Select(p => (p, CreatedEvent(p, actor))).ToList(), complete?.Invoke(payouts), ct);
+        if (!result.Inserted)
+            return new Failure(ErrorCode.DuplicateDestination,
+                $"payouts[{result.DuplicateIndex}]: this destination already has an active payout in this store; nothing was created.");
+        return payouts;
+    }
+
+    public Task<IReadOnlyList<Payout>> List(PayoutListParams query, CancellationToken ct) => store.PayoutList(query, ct);
+
+    /// <summary>Archives a pull payment and cancels, with events, its payouts that have not started to move (Greenfield behaviour).</summary>
+    public Task<bool> ArchivePullPayment(string storeId, string pullPaymentId, Actor actor, CancellationToken ct)
+    {
+        var context = new TransitionContext(actor, ProcessorActive: false, time.GetUtcNow());
+        return store.PullPaymentArchive(storeId, pullPaymentId, p => PayoutLifecycle.Transition(p, new PayoutCommand.Cancel(), context), ct);
     }
 
     public Task<Payout?> Get(string payoutId, CancellationToken ct) => store.PayoutGetById(payoutId, ct);
@@ -70,7 +99,18 @@ public sealed class PayoutService(IPayoutsStore store, IProcessorActivity proces
         return Failure.Of(ErrorCode.ConcurrentUpdate);
     }
 
-    private async Task<Result<Payout>> Claim(NewPayout request, Actor actor, CancellationToken ct)
+    private Result<Payout> DraftForStore(NewPayout request, DateTimeOffset now)
+    {
+        Invariant.Ensure(request.StoreId is not null);
+        Invariant.Ensure(request.Amount is not null);
+        var method = PayoutMethods.Get(request.MethodId);
+        if (request.Amount.Value < method.AmountMin)
+            return new Failure(ErrorCode.AmountTooLow, $"The amount must be at least {method.AmountMin} {method.Currency} for {method.Id}.");
+        var payout = Draft(request, request.StoreId, method.Currency, request.Amount.Value, now);
+        return request.Approved ? ApplyApproval(payout, method, rate: null) : payout;
+    }
+
+    private async Task<Result<Payout>> Claim(NewPayout request, Actor actor, Func<Payout, IdempotencyCompletion>? complete, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         return await store.PayoutCreateClaim(request.PullPaymentId!, request.Destination, snapshot =>
@@ -95,7 +135,7 @@ public sealed class PayoutService(IPayoutsStore store, IProcessorActivity proces
                     return approved.Failure!;
             }
             return (payout, CreatedEvent(payout, actor));
-        }, ct);
+        }, complete, ct);
     }
 
     private static Payout Draft(NewPayout request, string storeId, string originalCurrency, decimal amount, DateTimeOffset now) => new()

@@ -50,7 +50,7 @@ public static class ClaimRules
     {
         var m = global::Payouts.Core.PayoutMethods.Get(method);
         var rate = Currencies.FixedRate(pp.Currency, m.Currency);
-        var methodMinimum = rate is { } r ? m.AmountMin / r : 0m;
+        var methodMinimum = rate is { } r ? m.AmountMin * r : 0m;
         return Math.Max(pp.MinimumClaim, methodMinimum);
     }
 

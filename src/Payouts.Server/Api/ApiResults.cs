@@ -28,6 +28,8 @@ public sealed class ValidationErrors
 
     public bool Any => _errors.Count > 0;
 
+    public IReadOnlyList<GreenfieldValidationError> Entries => _errors;
+
     public void Add(string path, string message) => _errors.Add(new GreenfieldValidationError(path, message));
 
     public IResult ToResult() => ApiResults.Validation(_errors);

@@ -11,18 +11,20 @@ public sealed record Caller(ApiKey Key)
     public Actor Actor => Actor.ApiKey(Key.Id);
 
     public bool Can(string permission, string? storeId) => Permissions.Allows(Key.Permissions, permission, storeId);
+
+    public bool IsAdmin => Can(Permissions.ServerAdmin, null);
 }
 
 public static class CallerAuth
 {
     private const string Scheme = "token ";
+    private const string ItemKey = "payouts.caller";
 
-    /// <summary>
-    /// The caller, or the 401/403 to answer. <paramref name="storeId"/> is the store the request acts on
-    /// (null for server-wide actions).
-    /// </summary>
-    public static async Task<(Caller? Caller, IResult? Error)> Require(HttpContext http, string permission, string? storeId, CancellationToken ct)
+    /// <summary>The caller, or the 401 to answer. Looked up once per request (the idempotency layer may already have).</summary>
+    public static async Task<(Caller? Caller, IResult? Error)> Authenticate(HttpContext http, CancellationToken ct)
     {
+        if (http.Items.TryGetValue(ItemKey, out var cached) && cached is Caller known)
+            return (known, null);
         var header = http.Request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(header))
             return (null, ApiResults.Error(ErrorCode.Unauthenticated));
@@ -37,9 +39,24 @@ public static class CallerAuth
         if (key is null || key.RevokedAt is not null)
             return (null, ApiResults.Error(ErrorCode.Unauthenticated, "The API key is not valid or was revoked."));
         var caller = new Caller(key);
-        if (!caller.Can(permission, storeId))
-            return (null, ApiResults.Error(ErrorCode.MissingPermission,
-                $"The API key lacks the permission \"{permission}\"{(storeId is null ? "" : $" for store {storeId}")}."));
+        http.Items[ItemKey] = caller;
         return (caller, null);
+    }
+
+    public static IResult? Authorize(Caller caller, string permission, string? storeId) =>
+        caller.Can(permission, storeId)
+            ? null
+            : ApiResults.Error(ErrorCode.MissingPermission,
+                $"The API key lacks the permission \"{permission}\"{(storeId is null ? "" : $" for store {storeId}")}.");
+
+    /// <summary>
+    /// The caller, or the 401/403 to answer. <paramref name="storeId"/> is the store the request acts on
+    /// (null for server-wide actions).
+    /// </summary>
+    public static async Task<(Caller? Caller, IResult? Error)> Require(HttpContext http, string permission, string? storeId, CancellationToken ct)
+    {
+        var (caller, error) = await Authenticate(http, ct);
+        if (error is not null) return (null, error);
+        return Authorize(caller!, permission, storeId) is { } denied ? (null, denied) : (caller, null);
     }
 }

@@ -41,6 +41,18 @@ public static class ErrorHandling
         });
     }
 
+    /// <summary>
+    /// Unknown routes answer 404 with a code. Routing also lands here when a body is not JSON (endpoints declare
+    /// they accept only JSON), which deserves 415, not 404.
+    /// </summary>
     public static void MapPayoutsFallback(this WebApplication app) =>
-        app.MapFallback(() => ApiResults.Error(ErrorCode.NotFound)).ExcludeFromDescription();
+        app.MapFallback((HttpContext http) =>
+        {
+            var type = http.Request.ContentType;
+            var json = type is null || type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
+                || type.StartsWith("text/json", StringComparison.OrdinalIgnoreCase);
+            return !json && (HttpMethods.IsPost(http.Request.Method) || HttpMethods.IsPut(http.Request.Method))
+                ? ApiResults.Error(ErrorCode.UnsupportedMediaType)
+                : ApiResults.Error(ErrorCode.NotFound);
+        }).ExcludeFromDescription();
 }

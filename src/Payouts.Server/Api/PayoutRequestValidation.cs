@@ -68,7 +68,7 @@ public static class PayoutRequestValidation
         if (string.IsNullOrWhiteSpace(rateRule)) return null;
         if (DecimalStringJsonConverter.TryParse(rateRule.Trim(), out var rate) && rate > 0 && Amounts.SignificantScale(rate) <= 20)
             return rate;
-        errors.Add("rateRule", "The rate rule must be a fixed positive decimal rate such as \"0.0000155\"; rate sources are not supported.");
+        errors.Add("rateRule", "The rate rule must be a fixed positive decimal rate, in the payout's currency per unit of the payout method's (for example \"60000\" USD per BTC); rate sources are not supported.");
         return null;
     }
 

@@ -15,12 +15,63 @@ public static class PullPaymentsApi
 {
     public static void MapPullPaymentsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/stores/{storeId}/pull-payments", Create).WithTags("Pull payments")
-            .WithName("CreatePullPayment").WithSummary("Create a pull payment");
+        var store = app.MapGroup("/api/v1/stores/{storeId}/pull-payments").WithTags("Pull payments");
+        store.MapPost("/", Create).WithName("CreatePullPayment").WithSummary("Create a pull payment")
+            .Accepts<CreatePullPaymentRequest>("application/json").Produces<PullPaymentData>().ProducesErrors();
+        store.MapGet("/", List).WithName("ListPullPayments")
+            .WithSummary("Pull payments of a store, newest first; filters: includeArchived, createdFrom, createdTo; paging: limit, cursor")
+            .Produces<List<PullPaymentData>>().ProducesErrors();
+        store.MapDelete("/{pullPaymentId}", Archive).WithName("ArchiveStorePullPayment")
+            .WithSummary("Archive a pull payment; its payouts not yet sending are cancelled").ProducesErrors();
         var pp = app.MapGroup("/api/v1/pull-payments/{pullPaymentId}").WithTags("Pull payments (public)");
-        pp.MapGet("/", Get).WithName("GetPullPayment").WithSummary("Get a pull payment (anonymous)");
-        pp.MapPost("/payouts", Claim).WithName("CreatePayout").WithSummary("Claim a payout from a pull payment (anonymous)");
-        pp.MapGet("/payouts/{payoutId}", GetPayout).WithName("GetPullPaymentPayout").WithSummary("Get a payout of a pull payment (anonymous)");
+        pp.MapGet("/", Get).WithName("GetPullPayment").WithSummary("Get a pull payment (anonymous)").Produces<PullPaymentData>().ProducesErrors();
+        pp.MapDelete("/", Archive).WithName("ArchivePullPayment").WithSummary("Archive a pull payment (flattened route)").ProducesErrors();
+        pp.MapGet("/payouts", ListPayouts).WithName("ListPullPaymentPayouts")
+            .WithSummary("Payouts of a pull payment (anonymous); same filters and paging as the store listing")
+            .Produces<List<PayoutData>>().ProducesErrors();
+        pp.MapPost("/payouts", Claim).WithName("CreatePayout").WithSummary("Claim a payout from a pull payment (anonymous)")
+            .Accepts<CreatePayoutRequest>("application/json").Produces<PayoutData>().ProducesErrors();
+        pp.MapGet("/payouts/{payoutId}", GetPayout).WithName("GetPullPaymentPayout").WithSummary("Get a payout of a pull payment (anonymous)")
+            .Produces<PayoutData>().ProducesErrors();
+    }
+
+    public static async Task<IResult> List(HttpContext http, string storeId, IPayoutsStore store, CancellationToken ct)
+    {
+        var (_, denied) = await CallerAuth.Require(http, Permissions.ViewPullPayments, storeId, ct);
+        if (denied is not null) return denied;
+        if (await StoresApi.RequireStore(store, storeId, ct) is { } missing) return missing;
+        var errors = new ValidationErrors();
+        var (limit, after) = Pagination.Read(http.Request, errors);
+        var includeArchived = Pagination.ReadBool(http.Request, "includeArchived", errors);
+        Pagination.TryReadTime(http.Request, "createdFrom", errors, out var from);
+        Pagination.TryReadTime(http.Request, "createdTo", errors, out var to);
+        if (errors.Any) return errors.ToResult();
+        var page = await store.PullPaymentList(new PullPaymentListParams(storeId, includeArchived, from, to, after, limit), ct);
+        Pagination.SetNext(http, page.Count, limit, page.Count > 0 ? Pagination.CursorOf(page[^1].CreatedAt, page[^1].Id) : null);
+        return TypedResults.Ok(page.Select(p => p.ToWire(http.Request)).ToList());
+    }
+
+    public static async Task<IResult> Archive(HttpContext http, string pullPaymentId, IPayoutsStore store, PayoutService payouts, CancellationToken ct)
+    {
+        var storeId = http.GetRouteValue("storeId") as string;
+        var (caller, denied) = await CallerAuth.Authenticate(http, ct);
+        if (denied is not null) return denied;
+        var pp = Ids.LooksValid(pullPaymentId) ? await store.PullPaymentGetById(pullPaymentId, ct) : null;
+        var owner = storeId ?? pp?.StoreId;
+        if (owner is not null && CallerAuth.Authorize(caller!, Permissions.ManagePullPayments, owner) is { } forbidden) return forbidden;
+        if (pp is null || pp.StoreId != owner) return ApiResults.Error(ErrorCode.PullPaymentNotFound);
+        await payouts.ArchivePullPayment(pp.StoreId, pp.Id, caller!.Actor, ct);
+        return TypedResults.Ok();
+    }
+
+    public static async Task<IResult> ListPayouts(HttpContext http, string pullPaymentId, IPayoutsStore store, PayoutService payouts, CancellationToken ct)
+    {
+        var pp = Ids.LooksValid(pullPaymentId) ? await store.PullPaymentGetById(pullPaymentId, ct) : null;
+        if (pp is null) return ApiResults.Error(ErrorCode.PullPaymentNotFound);
+        var errors = new ValidationErrors();
+        var query = PayoutsApi.ReadListQuery(http.Request, storeId: null, pullPaymentId, errors);
+        if (query is null) return errors.ToResult();
+        return await PayoutsApi.Page(http, payouts, query, ct);
     }
 
     public static async Task<IResult> Create(HttpContext http, string storeId, IPayoutsStore store, TimeProvider time, CancellationToken ct)
@@ -78,8 +129,9 @@ public static class PullPaymentsApi
             MinimumClaim = minimum,
             CreatedAt = time.GetUtcNow(),
         };
-        await store.PullPaymentCreate(pullPayment, ct);
-        return TypedResults.Ok(pullPayment.ToWire(http.Request));
+        var bytes = JsonResponse.Serialize(pullPayment.ToWire(http.Request));
+        await store.PullPaymentCreate(pullPayment, JsonResponse.Completion(http, bytes), ct);
+        return JsonResponse.Created(http, bytes);
     }
 
     public static async Task<IResult> Get(HttpContext http, string pullPaymentId, IPayoutsStore store, CancellationToken ct)
@@ -97,8 +149,8 @@ public static class PullPaymentsApi
         var request = PayoutRequestValidation.Validate(body.Value!, storeId: null, pullPaymentId, approved: false, metadata: null,
             amountRequired: false, errors);
         if (request is null) return errors.ToResult();
-        var result = await payouts.Create(request, Actor.Anonymous, ct);
-        return result.IsOk ? TypedResults.Ok(result.Value.ToWire()) : ApiResults.Error(result.Failure!);
+        var result = await payouts.Create(request, Actor.Anonymous, ct, JsonResponse.CompletionFor<Payout>(http, p => JsonResponse.Serialize(p.ToWire())));
+        return result.IsOk ? JsonResponse.Created(http, JsonResponse.Serialize(result.Value.ToWire())) : ApiResults.Error(result.Failure!);
     }
 
     public static async Task<IResult> GetPayout(string pullPaymentId, string payoutId, PayoutService payouts, CancellationToken ct)

@@ -15,6 +15,13 @@ public static class ServiceCollectionExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o => PayoutsJson.Configure(o.SerializerOptions));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Payouts API";
+            doc.Info.Description = "Greenfield-compatible payouts, pull payments and payout processors. "
+                + "Authenticate with 'Authorization: token <api key>'. POST, PUT and DELETE take an Idempotency-Key header.";
+            return Task.CompletedTask;
+        }));
         builder.WebHost.ConfigureKestrel(k =>
         {
             // The API's own limit (413 in Greenfield format) is checked first; this is the hard stop behind it.
@@ -32,7 +39,16 @@ public static class ServiceCollectionExtensions
             return Database.Create(o.ParsedProvider, o.ResolvedConnectionString);
         });
         builder.Services.AddSingleton<IPayoutsStore, SqlPayoutsStore>();
+        builder.Services.AddSingleton<IIdempotencyStore, SqlIdempotencyStore>();
         builder.Services.AddSingleton<NodeInitializer>();
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddPayoutsApi(this WebApplicationBuilder builder)
+    {
+        if (builder.Configuration.GetSection(PayoutsOptions.Section).Get<PayoutsOptions>() is { } o && !o.ParsedRoles.HasFlag(NodeRoles.Api))
+            return builder;
+        builder.Services.AddHostedService<Api.IdempotencyJanitor>();
         return builder;
     }
 

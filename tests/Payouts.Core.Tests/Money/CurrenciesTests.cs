@@ -30,8 +30,8 @@ public sealed class CurrenciesTests
     [Theory]
     [InlineData("BTC", "BTC", "1")]
     [InlineData("usd", "USD", "1")]
-    [InlineData("SATS", "BTC", "0.00000001")]
-    [InlineData("sats", "btc", "0.00000001")]
+    [InlineData("SATS", "BTC", "100000000")]
+    [InlineData("sats", "btc", "100000000")]
     public void FixedRateIsKnownByDefinition(string from, string to, string rate)
     {
         Assert.Equal(decimal.Parse(rate, System.Globalization.CultureInfo.InvariantCulture), Currencies.FixedRate(from, to));

@@ -40,12 +40,12 @@ public sealed class ApprovalTests
     }
 
     [Fact]
-    public void SatsToBtcUsesRateOfOneHundredMillionth()
+    public void SatsToBtcUsesOneHundredMillionSatsPerBtc()
     {
         var approved = Approved(PayoutLifecycle.Approval(1000m, "SATS", PayoutMethods.BtcChain, rateGiven: null));
 
         Assert.Equal(0.00001m, approved.PayoutAmount);
-        Assert.Equal(0.00000001m, approved.Rate);
+        Assert.Equal(100_000_000m, approved.Rate);
     }
 
     [Fact]
@@ -55,12 +55,13 @@ public sealed class ApprovalTests
     }
 
     [Fact]
-    public void UsdWithGivenRateApproves()
+    public void UsdWithGivenRateApprovesInGreenfieldsDirection()
     {
-        var approved = Approved(PayoutLifecycle.Approval(100m, "USD", PayoutMethods.BtcLightning, rateGiven: 0.0000155m));
+        // Greenfield quotes BTC_USD: 64,000 USD per BTC, so 100 USD is 100 / 64000 BTC.
+        var approved = Approved(PayoutLifecycle.Approval(100m, "USD", PayoutMethods.BtcLightning, rateGiven: 64_000m));
 
-        Assert.Equal(0.00155m, approved.PayoutAmount);
-        Assert.Equal(0.0000155m, approved.Rate);
+        Assert.Equal(0.0015625m, approved.PayoutAmount);
+        Assert.Equal(64_000m, approved.Rate);
     }
 
     [Theory]
@@ -79,13 +80,13 @@ public sealed class ApprovalTests
     [InlineData("BTC", 1, 0.5, 1)]
     [InlineData("BTC", 1, 0, 1)]
     [InlineData("BTC", 1, 60000, 1)]
-    [InlineData("SATS", 100000, 1, 0.00000001)]
+    [InlineData("SATS", 100000, 1, 100000000)]
     public void FixedRateWinsOverGivenRate(string currency, decimal amount, decimal given, decimal expectedRate)
     {
         var approved = Approved(PayoutLifecycle.Approval(amount, currency, PayoutMethods.BtcChain, given));
 
         Assert.Equal(expectedRate, approved.Rate);
-        Assert.Equal(amount * expectedRate, approved.PayoutAmount);
+        Assert.Equal(amount / expectedRate, approved.PayoutAmount);
     }
 
     [Fact]

@@ -56,12 +56,12 @@ public sealed class PayoutLifecycleTests
     {
         var payout = TestData.Payout(AwaitingApproval, currency: "USD", amount: 100m);
 
-        var outcome = PayoutLifecycle.Transition(payout, new PayoutCommand.Approve(payout.Revision, Rate: 0.0000155m), ByPerson);
+        var outcome = PayoutLifecycle.Transition(payout, new PayoutCommand.Approve(payout.Revision, Rate: 64_000m), ByPerson);
 
         var next = Assert.IsType<TransitionOutcome.Changed>(outcome).Next;
         Assert.Equal(AwaitingPayment, next.State);
-        Assert.Equal(0.00155m, next.PayoutAmount);
-        Assert.Equal(0.0000155m, next.Rate);
+        Assert.Equal(0.0015625m, next.PayoutAmount);
+        Assert.Equal(64_000m, next.Rate);
     }
 
     [Fact]
@@ -81,10 +81,10 @@ public sealed class PayoutLifecycleTests
     {
         var payout = TestData.Payout(AwaitingApproval, currency: "USD", amount: 33.33m);
 
-        var outcome = PayoutLifecycle.Transition(payout, new PayoutCommand.Approve(payout.Revision, Rate: 0.0000155m), ByPerson);
+        var outcome = PayoutLifecycle.Transition(payout, new PayoutCommand.Approve(payout.Revision, Rate: 64_000m), ByPerson);
 
-        // 33.33 × 0.0000155 = 0.000516615 BTC, up to 8 places.
-        Assert.Equal(0.00051662m, Assert.IsType<TransitionOutcome.Changed>(outcome).Next.PayoutAmount);
+        // 33.33 / 64000 = 0.00052078125 BTC, up to 8 places.
+        Assert.Equal(0.00052079m, Assert.IsType<TransitionOutcome.Changed>(outcome).Next.PayoutAmount);
     }
 
     [Fact]

@@ -182,9 +182,9 @@ public sealed class BadInputTests(BadInputTests.Fixture fx) : IClassFixture<BadI
 
             var keys = Node.Services.GetRequiredService<IPayoutsStore>();
             await keys.ApiKeyCreate(new ApiKey("scoped", ApiKey.Hash(ScopedKey), "scoped", [$"{Permissions.ManagePayouts}:{otherStore}"],
-                false, DateTimeOffset.UnixEpoch, null), default);
+                false, DateTimeOffset.UnixEpoch, null), null, default);
             await keys.ApiKeyCreate(new ApiKey("viewonly", ApiKey.Hash(ViewOnlyKey), "view", [Permissions.ViewPayouts],
-                false, DateTimeOffset.UnixEpoch, null), default);
+                false, DateTimeOffset.UnixEpoch, null), null, default);
         }
 
         public async Task DisposeAsync() => await Node.DisposeAsync();

@@ -12,3 +12,15 @@ ON CONFLICT DO NOTHING;
 -- name: ApiKeyGetByHash
 SELECT id, key_hash, label, permissions, bootstrap, created_at_ms, revoked_at_ms
 FROM api_keys WHERE key_hash = @KeyHash;
+
+-- name: ApiKeyGetById
+SELECT id, key_hash, label, permissions, bootstrap, created_at_ms, revoked_at_ms FROM api_keys WHERE id = @Id;
+
+-- name: ApiKeyList
+SELECT id, key_hash, label, permissions, bootstrap, created_at_ms, revoked_at_ms FROM api_keys
+WHERE (CAST(@AfterCreatedAtMs AS bigint) IS NULL OR (created_at_ms, id) < (@AfterCreatedAtMs, @AfterId))
+ORDER BY created_at_ms DESC, id DESC
+LIMIT @Limit;
+
+-- name: ApiKeyRevoke
+UPDATE api_keys SET revoked_at_ms = @RevokedAtMs WHERE id = @Id AND revoked_at_ms IS NULL;

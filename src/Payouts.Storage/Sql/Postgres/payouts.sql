@@ -23,3 +23,31 @@ SELECT original_amount::text FROM payouts WHERE pull_payment_id = @PullPaymentId
 -- name: PayoutDestinationActiveCount
 SELECT count(*) FROM payouts
 WHERE store_id = @StoreId AND destination = @Destination AND state IN ('AwaitingApproval', 'AwaitingPayment', 'InProgress');
+
+-- name: PayoutList
+-- Newest first, by store or by pull payment; every filter is optional; the cursor is the last
+-- (created_at_ms, id) of the previous page, so pages stay stable while payouts are added.
+SELECT id, store_id, pull_payment_id, payout_method_id, destination, original_amount::text AS original_amount,
+    original_currency, payout_currency, payout_amount::text AS payout_amount, rate::text AS rate, state, revision,
+    metadata, payment_proof, error_count, created_at_ms, updated_at_ms
+FROM payouts
+WHERE (CAST(@StoreId AS text) IS NULL OR store_id = @StoreId)
+  AND (CAST(@PullPaymentId AS text) IS NULL OR pull_payment_id = @PullPaymentId)
+  AND (CAST(@State AS text) IS NULL OR state = @State)
+  AND (@IncludeCancelled OR state <> 'Cancelled')
+  AND (CAST(@PayoutMethodId AS text) IS NULL OR payout_method_id = @PayoutMethodId)
+  AND (CAST(@CreatedFromMs AS bigint) IS NULL OR created_at_ms >= @CreatedFromMs)
+  AND (CAST(@CreatedToMs AS bigint) IS NULL OR created_at_ms < @CreatedToMs)
+  AND (CAST(@AfterCreatedAtMs AS bigint) IS NULL OR (created_at_ms, id) < (@AfterCreatedAtMs, @AfterId))
+ORDER BY created_at_ms DESC, id DESC
+LIMIT @Limit;
+
+-- name: PayoutListUnsentOfPullPayment
+-- Archiving cancels what has not started to move; rows are locked so the cancels cannot race a send.
+SELECT id, store_id, pull_payment_id, payout_method_id, destination, original_amount::text AS original_amount,
+    original_currency, payout_currency, payout_amount::text AS payout_amount, rate::text AS rate, state, revision,
+    metadata, payment_proof, error_count, created_at_ms, updated_at_ms
+FROM payouts
+WHERE pull_payment_id = @PullPaymentId AND state IN ('AwaitingApproval', 'AwaitingPayment')
+ORDER BY created_at_ms, id
+FOR UPDATE;

@@ -16,3 +16,18 @@ SELECT id, store_id, name, description, currency, amount::text AS amount, starts
     archived, auto_approve_claims, bolt11_expiration_days, payout_methods, minimum_claim::text AS minimum_claim, created_at_ms
 FROM pull_payments WHERE id = @Id
 FOR UPDATE;
+
+-- name: PullPaymentList
+SELECT id, store_id, name, description, currency, amount::text AS amount, starts_at_ms, expires_at_ms,
+    archived, auto_approve_claims, bolt11_expiration_days, payout_methods, minimum_claim::text AS minimum_claim, created_at_ms
+FROM pull_payments
+WHERE store_id = @StoreId
+  AND (@IncludeArchived OR NOT archived)
+  AND (CAST(@CreatedFromMs AS bigint) IS NULL OR created_at_ms >= @CreatedFromMs)
+  AND (CAST(@CreatedToMs AS bigint) IS NULL OR created_at_ms < @CreatedToMs)
+  AND (CAST(@AfterCreatedAtMs AS bigint) IS NULL OR (created_at_ms, id) < (@AfterCreatedAtMs, @AfterId))
+ORDER BY created_at_ms DESC, id DESC
+LIMIT @Limit;
+
+-- name: PullPaymentArchive
+UPDATE pull_payments SET archived = true WHERE id = @Id AND store_id = @StoreId;
