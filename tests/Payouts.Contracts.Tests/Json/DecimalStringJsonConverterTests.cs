@@ -69,7 +69,7 @@ public sealed class DecimalStringJsonConverterTests
     [Fact]
     public void TextAtLengthMaxIsAcceptedAndLongerIsRefused()
     {
-        var atMax = "0." + new string('0', DecimalStringJsonConverter.TextLengthMax - 3) + "1";
+        var atMax = new string('1', DecimalStringJsonConverter.TextLengthMax - 29) + "." + new string('0', 27) + "1";
         var tooLong = "0." + new string('0', DecimalStringJsonConverter.TextLengthMax - 2) + "1";
         Assert.Equal(DecimalStringJsonConverter.TextLengthMax, atMax.Length);
         Assert.Equal(41, tooLong.Length);
@@ -78,6 +78,14 @@ public sealed class DecimalStringJsonConverterTests
         Assert.Throws<JsonException>(() => Read($"\"{tooLong}\""));
         Assert.Throws<JsonException>(() => Read(tooLong));
         Assert.Throws<JsonException>(() => Read($"\"{new string('1', 41)}\""));
+    }
+
+    [Fact]
+    public void MoreFractionDigitsThanDecimalHoldsAreRefusedNotRounded()
+    {
+        Assert.True(DecimalStringJsonConverter.TryParse("0." + new string('0', 27) + "1", out _));
+        Assert.False(DecimalStringJsonConverter.TryParse("1." + new string('0', 28) + "1", out _));
+        Assert.Throws<JsonException>(() => Read("\"1.00000000000000000000000000001\""));
     }
 
     [Theory]
