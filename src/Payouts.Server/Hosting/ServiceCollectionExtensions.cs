@@ -21,6 +21,28 @@ public static class ServiceCollectionExtensions
             doc.Info.Description = "Greenfield-compatible payouts, pull payments and payout processors. "
                 + "Authenticate with 'Authorization: token <api key>'. POST, PUT and DELETE take an Idempotency-Key header.";
             return Task.CompletedTask;
+        }).AddSchemaTransformer((schema, context, _) =>
+        {
+            // Describe the wire, not the .NET types: amounts are decimal strings, times unix seconds, method ids strings.
+            var type = Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type;
+            var nullable = (schema.Type ?? 0).HasFlag(Microsoft.OpenApi.JsonSchemaType.Null) ? Microsoft.OpenApi.JsonSchemaType.Null : 0;
+            if (type == typeof(decimal))
+            {
+                schema.Type = Microsoft.OpenApi.JsonSchemaType.String | nullable;
+                schema.Format = "decimal";
+                schema.Pattern = null;
+            }
+            else if (type == typeof(DateTimeOffset))
+            {
+                schema.Type = Microsoft.OpenApi.JsonSchemaType.Integer | nullable;
+                schema.Format = "unix-time-seconds";
+            }
+            else if (type == typeof(Contracts.PayoutMethodId))
+            {
+                schema.Type = Microsoft.OpenApi.JsonSchemaType.String;
+                schema.Properties?.Clear();
+            }
+            return Task.CompletedTask;
         }));
         builder.WebHost.ConfigureKestrel(k =>
         {

@@ -15,11 +15,12 @@ namespace Payouts.Server.Tests.Api;
 public sealed class BadInputTests(BadInputTests.Fixture fx) : IClassFixture<BadInputTests.Fixture>
 {
     public sealed record Case(string Method, string Path, string? Body, int Status, string? Code = null, string? JsonPath = null,
-        string ContentType = "application/json", string? Auth = AdminKey.Secret);
+        string ContentType = "application/json", string? Auth = AdminKey.Secret, string? IdempotencyKey = null);
 
     private const string P = "/api/v1/stores/{store}/payouts";
     private const string One = "/api/v1/stores/{store}/payouts/{payout}";
     private const string Addr = "bcrt1qxhp8wq0rr6xrpmjh8uqu4wvxwmy7xu3lqxj6cf";
+    private const string Addr2 = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080";
     private const string Invoice = "lnbcrt10u1pjq9x8zpp5qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypqdqqcqzzsxqyz5vqsp5qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypq9qyyssq";
     private const string ScopedKey = "scoped-key-for-other-store-0001";
     private const string ViewOnlyKey = "view-only-key-000000000000001";
@@ -116,6 +117,45 @@ public sealed class BadInputTests(BadInputTests.Fixture fx) : IClassFixture<BadI
         ["claim unknown pull payment"] = new("POST", "/api/v1/pull-payments/NoSuchPullPayment/payouts", $$"""{"destination":"{{Addr}}","payoutMethodId":"BTC-CHAIN"}""", 404, "pullpayment-not-found", Auth: null),
         ["get unknown pull payment"] = new("GET", "/api/v1/pull-payments/NoSuchPullPayment", null, 404, "pullpayment-not-found", Auth: null),
         ["unknown route"] = new("GET", "/api/v1/nothing-here", null, 404, "not-found"),
+        ["form-encoded approve"] = new("POST", One, "revision=0", 415, "unsupported-media-type", ContentType: "application/x-www-form-urlencoded"),
+        ["flattened approve by another store's key"] = new("POST", "/api/v1/payouts/{payout}", """{"revision":0}""", 403, "missing-permission", Auth: ScopedKey),
+        ["flattened cancel by another store's key"] = new("DELETE", "/api/v1/payouts/{payout}", null, 403, "missing-permission", Auth: ScopedKey),
+        ["flattened mark-paid by view-only key"] = new("POST", "/api/v1/payouts/{payout}/mark-paid", null, 403, "missing-permission", Auth: ViewOnlyKey),
+        ["flattened unknown payout"] = new("GET", "/api/v1/payouts/NoSuchPayout", null, 404, "payout-not-found"),
+        ["flattened without key"] = new("GET", "/api/v1/payouts/{payout}", null, 401, "unauthenticated", Auth: null),
+        ["list with limit 0"] = new("GET", P + "?limit=0", null, 422, JsonPath: "limit"),
+        ["list with limit 1001"] = new("GET", P + "?limit=1001", null, 422, JsonPath: "limit"),
+        ["list with forged cursor"] = new("GET", P + "?cursor=%27%20OR%201%3D1", null, 422, JsonPath: "cursor"),
+        ["list with unknown state"] = new("GET", P + "?state=Paid", null, 422, JsonPath: "state"),
+        ["list with numeric state"] = new("GET", P + "?state=1", null, 422, JsonPath: "state"),
+        ["list with bad createdFrom"] = new("GET", P + "?createdFrom=yesterday", null, 422, JsonPath: "createdFrom"),
+        ["list with bad includeCancelled"] = new("GET", P + "?includeCancelled=maybe", null, 422, JsonPath: "includeCancelled"),
+        ["bulk with object body"] = new("POST", P + "/bulk", $$"""{"destination":"{{Addr}}"}""", 422, JsonPath: "$"),
+        ["bulk empty"] = new("POST", P + "/bulk", "[]", 422, JsonPath: "$"),
+        ["bulk item invalid"] = new("POST", P + "/bulk", $$"""[{"destination":"{{Addr}}","amount":"-1","payoutMethodId":"BTC-CHAIN"}]""", 422, JsonPath: "[0].amount"),
+        ["bulk item null"] = new("POST", P + "/bulk", "[null]", 422, JsonPath: "[0]"),
+        ["bulk duplicate destinations"] = new("POST", P + "/bulk", $$"""[{"destination":"{{Addr2}}","amount":"0.001","payoutMethodId":"BTC-CHAIN"},{"destination":"{{Addr2}}","amount":"0.002","payoutMethodId":"BTC-CHAIN"}]""", 400, "duplicate-destination"),
+        ["idempotency key too long"] = new("POST", P, $$"""{"destination":"{{Addr2}}","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 400, "invalid-idempotency-key", IdempotencyKey: new string('k', 256)),
+        ["idempotency key with space"] = new("POST", P, $$"""{"destination":"{{Addr2}}","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 400, "invalid-idempotency-key", IdempotencyKey: "a b"),
+        ["api key with unknown permission"] = new("POST", "/api/v1/api-keys", """{"label":"x","permissions":["btcpay.store.candoanything"]}""", 422, JsonPath: "permissions[0]"),
+        ["api key escalating permissions"] = new("POST", "/api/v1/api-keys", """{"label":"x","permissions":["btcpay.server.canmodifyserversettings"]}""", 403, "missing-permission", Auth: ViewOnlyKey),
+        ["api key permissions not a list"] = new("POST", "/api/v1/api-keys", """{"label":"x","permissions":"all"}""", 422, JsonPath: "permissions"),
+        ["api key list by non-admin"] = new("GET", "/api/v1/api-keys", null, 403, "missing-permission", Auth: ViewOnlyKey),
+        ["revoke unknown api key"] = new("DELETE", "/api/v1/api-keys/NoSuchKeyId", null, 404, "apikey-not-found"),
+        ["delete store by scoped key"] = new("DELETE", "/api/v1/stores/{store}", null, 403, "missing-permission", Auth: ScopedKey),
+        ["delete unknown store"] = new("DELETE", "/api/v1/stores/NoSuchStore", null, 404, "store-not-found"),
+        ["processor unknown"] = new("PUT", "/api/v1/stores/{store}/payout-processors/MagicSender/BTC-CHAIN", "{}", 404, "processor-not-found"),
+        ["processor wrong method"] = new("PUT", "/api/v1/stores/{store}/payout-processors/OnChainAutomatedPayoutSenderFactory/BTC-LN", "{}", 400, "payment-method-not-supported"),
+        ["processor interval zero"] = new("PUT", "/api/v1/stores/{store}/payout-processors/OnChainAutomatedPayoutSenderFactory/BTC-CHAIN", """{"intervalSeconds":0}""", 422, JsonPath: "intervalSeconds"),
+        ["processor interval too long"] = new("PUT", "/api/v1/stores/{store}/payout-processors/OnChainAutomatedPayoutSenderFactory/BTC-CHAIN", """{"intervalSeconds":86401}""", 422, JsonPath: "intervalSeconds"),
+        ["processor fee target too high"] = new("PUT", "/api/v1/stores/{store}/payout-processors/OnChainAutomatedPayoutSenderFactory/BTC-CHAIN", """{"feeTargetBlock":1001}""", 422, JsonPath: "feeTargetBlock"),
+        ["processor negative threshold"] = new("PUT", "/api/v1/stores/{store}/payout-processors/OnChainAutomatedPayoutSenderFactory/BTC-CHAIN", """{"threshold":"-0.1"}""", 422, JsonPath: "threshold"),
+        ["processor unknown field"] = new("PUT", "/api/v1/stores/{store}/payout-processors/LightningAutomatedPayoutSenderFactory/BTC-LN", """{"feeTargetBlock":3}""", 422, JsonPath: "feeTargetBlock"),
+        ["processor delete when none"] = new("DELETE", "/api/v1/stores/{store}/payout-processors/OnChainAutomatedPayoutSenderFactory/BTC-CHAIN", null, 404, "processor-not-found"),
+        ["processor settings by view-only key"] = new("PUT", "/api/v1/stores/{store}/payout-processors/OnChainAutomatedPayoutSenderFactory/BTC-CHAIN", "{}", 403, "missing-permission", Auth: ViewOnlyKey),
+        ["archive pull payment of unknown store"] = new("DELETE", "/api/v1/stores/NoSuchStore/pull-payments/{pp}", null, 404, "pullpayment-not-found"),
+        ["archive pull payment without key"] = new("DELETE", "/api/v1/pull-payments/{pp}", null, 401, "unauthenticated", Auth: null),
+        ["pull payment listing bad flag"] = new("GET", "/api/v1/stores/{store}/pull-payments?includeArchived=perhaps", null, 422, JsonPath: "includeArchived"),
     };
 
     public static TheoryData<string> Names => new(Cases.Keys);
@@ -134,6 +174,8 @@ public sealed class BadInputTests(BadInputTests.Fixture fx) : IClassFixture<BadI
         if (c.Body is not null) request.Content = new StringContent(c.Body, Encoding.UTF8, c.ContentType);
         if (c.Auth is { } auth)
             request.Headers.TryAddWithoutValidation("Authorization", auth.StartsWith('@') ? auth[1..] : $"token {auth}");
+        if (c.IdempotencyKey is { } idem)
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", idem);
         using var response = await client.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
 
@@ -158,7 +200,7 @@ public sealed class BadInputTests(BadInputTests.Fixture fx) : IClassFixture<BadI
     [Fact]
     public void TheTableIsLargeAndCoversEveryStatus()
     {
-        Assert.True(Cases.Count >= 80);
+        Assert.True(Cases.Count >= 100);
         foreach (var status in new[] { 400, 401, 403, 404, 413, 415, 422 })
             Assert.Contains(Cases.Values, c => c.Status == status);
     }
