@@ -2,12 +2,14 @@ using Microsoft.Extensions.Options;
 using Payouts.Server.Api;
 using Payouts.Server.Endpoints;
 using Payouts.Server.Hosting;
+using Payouts.Server.Processing;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPayoutsDefaults();
 builder.AddPayoutsStorage();
 builder.AddPayoutsCore();
 builder.AddPayoutsApi();
+builder.AddPayoutsProcessors();
 
 var app = builder.Build();
 app.UsePayoutsErrorHandling();
@@ -26,6 +28,7 @@ if (app.Services.GetRequiredService<IOptions<PayoutsOptions>>().Value.ParsedRole
     app.MapPayoutsApi();
     app.MapPullPaymentsApi();
     app.MapProcessorsApi();
+    app.MapSandboxApi();
 }
 app.MapPayoutsFallback();
 

@@ -202,6 +202,10 @@ internal sealed class ProcessorRow
     public int? CancelPayoutAfterFailures { get; set; }
     public long CreatedAtMs { get; set; }
     public long UpdatedAtMs { get; set; }
+    public string Policy { get; set; } = "{}";
+    public long Epoch { get; set; }
+    public string? LeaseOwner { get; set; }
+    public long? LeaseUntilMs { get; set; }
 
     public Core.Processors.ProcessorSettings ToDomain() => new()
     {
@@ -214,6 +218,7 @@ internal sealed class ProcessorRow
         Threshold = Dec.Parse(Threshold),
         FeeBlockTarget = FeeBlockTarget,
         CancelPayoutAfterFailures = CancelPayoutAfterFailures,
+        Policy = PolicyJson.Read(Policy),
         CreatedAt = Time.FromMs(CreatedAtMs),
         UpdatedAt = Time.FromMs(UpdatedAtMs),
     };
@@ -224,6 +229,7 @@ internal sealed class ProcessorRow
         PayoutMethodId = s.MethodId.Value,
         ProcessorType = s.Type.Name,
         s.IntervalSeconds, s.ProcessNewPayoutsInstantly, s.Threshold, s.FeeBlockTarget, s.CancelPayoutAfterFailures,
+        Policy = PolicyJson.Write(s.Policy),
         UpdatedAtMs = s.UpdatedAt.ToUnixTimeMilliseconds(),
     };
 }
@@ -243,4 +249,72 @@ internal sealed class IdempotencyRow
 
     public Core.Idempotency.IdempotencyRecord ToDomain() =>
         new(Scope, Key, Fingerprint, State, LeaseUntilMs, StatusCode, ContentType, Body, CreatedAtMs, ExpiresAtMs);
+}
+
+internal static class PolicyJson
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Options = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    public static Core.Processors.ProcessorPolicy Read(string json) =>
+        System.Text.Json.JsonSerializer.Deserialize<Core.Processors.ProcessorPolicy>(json, Options) ?? Core.Processors.ProcessorPolicy.Default;
+
+    public static string Write(Core.Processors.ProcessorPolicy policy) => System.Text.Json.JsonSerializer.Serialize(policy, Options);
+}
+
+internal sealed class AttemptRow
+{
+    public string Id { get; set; } = "";
+    public string StoreId { get; set; } = "";
+    public string PayoutMethodId { get; set; } = "";
+    public long Epoch { get; set; }
+    public string NodeId { get; set; } = "";
+    public string State { get; set; } = "";
+    public string? Artifact { get; set; }
+    public long CreatedAtMs { get; set; }
+}
+
+internal sealed class AttemptPayoutRow
+{
+    public string AttemptId { get; set; } = "";
+    public string PayoutId { get; set; } = "";
+    public string Destination { get; set; } = "";
+    public string Amount { get; set; } = "";
+    public string State { get; set; } = "";
+    public string? Reference { get; set; }
+    public string? Detail { get; set; }
+}
+
+internal static class AttemptStates
+{
+    public static string ToDb(Core.Sending.AttemptPayoutState s) => s switch
+    {
+        Core.Sending.AttemptPayoutState.Claimed => "claimed",
+        Core.Sending.AttemptPayoutState.Prepared => "prepared",
+        Core.Sending.AttemptPayoutState.Sent => "sent",
+        Core.Sending.AttemptPayoutState.InFlight => "in_flight",
+        Core.Sending.AttemptPayoutState.Unknown => "unknown",
+        Core.Sending.AttemptPayoutState.Succeeded => "succeeded",
+        Core.Sending.AttemptPayoutState.Failed => "failed",
+        _ => throw new InvariantViolationException($"unknown attempt payout state {s}"),
+    };
+
+    public static Core.Sending.AttemptPayoutState PayoutFromDb(string s) => s switch
+    {
+        "claimed" => Core.Sending.AttemptPayoutState.Claimed,
+        "prepared" => Core.Sending.AttemptPayoutState.Prepared,
+        "sent" => Core.Sending.AttemptPayoutState.Sent,
+        "in_flight" => Core.Sending.AttemptPayoutState.InFlight,
+        "unknown" => Core.Sending.AttemptPayoutState.Unknown,
+        "succeeded" => Core.Sending.AttemptPayoutState.Succeeded,
+        "failed" => Core.Sending.AttemptPayoutState.Failed,
+        _ => throw new InvariantViolationException($"stored attempt payout state '{s}' is unknown"),
+    };
+
+    public static Core.Sending.AttemptState AttemptFromDb(string s) => s switch
+    {
+        "claimed" => Core.Sending.AttemptState.Claimed,
+        "prepared" => Core.Sending.AttemptState.Prepared,
+        "done" => Core.Sending.AttemptState.Done,
+        _ => throw new InvariantViolationException($"stored attempt state '{s}' is unknown"),
+    };
 }

@@ -177,7 +177,7 @@ public sealed class SqlPayoutsStore : IPayoutsStore
     {
         await using var c = await _db.Open(ct);
         await using var tx = await _db.BeginWrite(c, ct);
-        if (!await Transition(c, tx, next, changed, ct))
+        if (!await PayoutWrites.Transition(_db, c, tx, next, changed, ct))
             return false; // Someone else moved the payout first; the transaction rolls back with nothing written.
         await tx.CommitAsync(ct);
         return true;
@@ -220,7 +220,7 @@ public sealed class SqlPayoutsStore : IPayoutsStore
         {
             if (cancel(payout) is not TransitionOutcome.Changed changed) continue;
             // The rows are locked (SQLite: the whole database is), so the conditional write cannot lose.
-            Invariant.Ensure(await Transition(c, tx, changed.Next, changed.Event, ct));
+            Invariant.Ensure(await PayoutWrites.Transition(_db, c, tx, changed.Next, changed.Event, ct));
         }
         await tx.CommitAsync(ct);
         return true;
@@ -291,33 +291,6 @@ public sealed class SqlPayoutsStore : IPayoutsStore
         await using var c = await _db.Open(ct);
         var row = await c.QuerySingleOrDefaultAsync<StoreRow>(Cmd("StoreGetById", new { Id = storeId }, ct: ct));
         return row?.ToDomain();
-    }
-
-    /// <summary>The conditional write of one payout change and its event; false when the payout moved since it was read.</summary>
-    private async Task<bool> Transition(DbConnection c, DbTransaction tx, Payout next, PayoutEvent changed, CancellationToken ct)
-    {
-        Invariant.Ensure(next.Revision >= 1);
-        Invariant.Ensure(changed.Revision == next.Revision);
-        Invariant.Ensure(changed.PayoutId == next.Id);
-        Invariant.Ensure(changed.To == next.State);
-        Invariant.Ensure(changed.From is not null);
-        var updated = await c.ExecuteAsync(Cmd("PayoutTransition", new
-        {
-            next.Id,
-            State = next.State.ToString(),
-            next.Revision,
-            next.PayoutAmount,
-            next.Rate,
-            PaymentProof = next.PaymentProofJson,
-            next.ErrorCount,
-            UpdatedAtMs = next.UpdatedAt.ToUnixTimeMilliseconds(),
-            ExpectedRevision = next.Revision - 1,
-            ExpectedState = changed.From!.Value.ToString(),
-        }, tx, ct));
-        Invariant.Ensure(updated is 0 or 1);
-        if (updated == 0) return false;
-        await c.ExecuteAsync(Cmd("PayoutEventCreate", PayoutEventRow.Params(changed), tx, ct));
-        return true;
     }
 
     /// <summary>Commits, with the request's Idempotency-Key answer when there is one — or not at all if the key's lease was lost.</summary>

@@ -49,6 +49,9 @@ public sealed record PayoutData
     public required PayoutState State { get; init; }
     public JsonElement? PaymentProof { get; init; }
     public JsonElement? Metadata { get; init; }
+
+    /// <summary>Failed automated send attempts this payout caused; at 10 processors stop sending it (beyond Greenfield).</summary>
+    public int ErrorCount { get; init; }
 }
 
 /// <summary>One row of a payout's audit log (beyond Greenfield).</summary>

@@ -25,8 +25,9 @@ public abstract record PayoutCommand
     /// <summary>The rail proved the money arrived (reconcile: confirmed).</summary>
     public sealed record ConfirmSend(string AttemptId, string? PaymentProofJson) : PayoutCommand;
 
-    /// <summary>The rail proved the money did not leave: the payout waits again (reconcile: proven dead).</summary>
-    public sealed record AbandonSend(string AttemptId, string Reason) : PayoutCommand;
+    /// <summary>The rail proved the money did not leave: the payout waits again (reconcile: proven dead).
+    /// <paramref name="CountsAsFailure"/>: the payout itself caused it (not, say, a batch-mate or a node crash).</summary>
+    public sealed record AbandonSend(string AttemptId, string Reason, bool CountsAsFailure = true) : PayoutCommand;
 
     public string Name => GetType().Name;
 }

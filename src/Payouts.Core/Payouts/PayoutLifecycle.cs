@@ -165,11 +165,21 @@ public static class PayoutLifecycle
         Invariant.Ensure(ctx.Actor.IsProcessor);
         return p.State switch
         {
-            PayoutState.InProgress => Change(p, PayoutState.AwaitingPayment, ctx, $"attempt {c.AttemptId} proven not sent: {c.Reason}",
-                next => next with { ErrorCount = p.ErrorCount + 1 }),
+            PayoutState.InProgress => Change(p, PayoutState.AwaitingPayment, ctx, AbandonDetail(p, c),
+                next => c.CountsAsFailure ? next with { ErrorCount = p.ErrorCount + 1 } : next),
             PayoutState.AwaitingApproval or PayoutState.AwaitingPayment or PayoutState.Completed or PayoutState.Cancelled
                 => WrongState(p, "returned to AwaitingPayment", "InProgress"),
         };
+    }
+
+    private static string AbandonDetail(Payout p, PayoutCommand.AbandonSend c)
+    {
+        var detail = $"attempt {c.AttemptId} proven not sent: {c.Reason}";
+        if (!c.CountsAsFailure) return detail;
+        var errors = p.ErrorCount + 1;
+        return errors >= Processors.BatchPlanner.ErrorCountMax
+            ? $"{detail} (failure {errors}; automated processors stop sending it)"
+            : $"{detail} (failure {errors})";
     }
 
     private static TransitionOutcome.Refused WrongState(Payout p, string action, string allowed) =>

@@ -29,6 +29,8 @@ public sealed class PayoutService(IPayoutsStore store, IProcessorActivity proces
         if (!draft.IsOk) return draft.Failure!;
         var payout = draft.Value;
         var inserted = await store.PayoutCreate(payout, CreatedEvent(payout, actor), complete?.Invoke(payout), ct);
+        if (inserted == PayoutInsertResult.Inserted)
+            await NudgeIfApproved(payout, ct);
         return inserted switch
         {
             PayoutInsertResult.Inserted => payout,
@@ -58,6 +60,8 @@ public sealed class PayoutService(IPayoutsStore store, IProcessorActivity proces
         if (!result.Inserted)
             return new Failure(ErrorCode.DuplicateDestination,
                 $"payouts[{result.DuplicateIndex}]: this destination already has an active payout in this store; nothing was created.");
+        foreach (var method in payouts.Where(p => p.State == PayoutState.AwaitingPayment).Select(p => p.MethodId).Distinct())
+            await processors.Nudge(payouts[0].StoreId, method, ct);
         return payouts;
     }
 
@@ -92,11 +96,20 @@ public sealed class PayoutService(IPayoutsStore store, IProcessorActivity proces
                     return payout;
                 case TransitionOutcome.Changed c:
                     if (await store.PayoutTransition(c.Next, c.Event, ct))
+                    {
+                        await NudgeIfApproved(c.Next, ct);
                         return c.Next;
+                    }
                     break; // Lost the race: decide again on what the winner wrote.
             }
         }
         return Failure.Of(ErrorCode.ConcurrentUpdate);
+    }
+
+    private async Task NudgeIfApproved(Payout payout, CancellationToken ct)
+    {
+        if (payout.State == PayoutState.AwaitingPayment)
+            await processors.Nudge(payout.StoreId, payout.MethodId, ct);
     }
 
     private Result<Payout> DraftForStore(NewPayout request, DateTimeOffset now)
@@ -113,7 +126,7 @@ public sealed class PayoutService(IPayoutsStore store, IProcessorActivity proces
     private async Task<Result<Payout>> Claim(NewPayout request, Actor actor, Func<Payout, IdempotencyCompletion>? complete, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        return await store.PayoutCreateClaim(request.PullPaymentId!, request.Destination, snapshot =>
+        var claimed = await store.PayoutCreateClaim(request.PullPaymentId!, request.Destination, snapshot =>
         {
             var pp = snapshot.PullPayment;
             if (request.StoreId is not null && pp.StoreId != request.StoreId)
@@ -136,6 +149,8 @@ public sealed class PayoutService(IPayoutsStore store, IProcessorActivity proces
             }
             return (payout, CreatedEvent(payout, actor));
         }, complete, ct);
+        if (claimed.IsOk) await NudgeIfApproved(claimed.Value, ct);
+        return claimed;
     }
 
     private static Payout Draft(NewPayout request, string storeId, string originalCurrency, decimal amount, DateTimeOffset now) => new()

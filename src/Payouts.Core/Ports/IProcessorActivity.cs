@@ -6,4 +6,7 @@ namespace Payouts.Core.Ports;
 public interface IProcessorActivity
 {
     Task<bool> IsEnabled(string storeId, PayoutMethodId method, CancellationToken ct);
+
+    /// <summary>A payout of this store and method was approved: a processor with processNewPayoutsInstantly runs now.</summary>
+    Task Nudge(string storeId, PayoutMethodId method, CancellationToken ct);
 }

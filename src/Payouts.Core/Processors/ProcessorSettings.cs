@@ -29,6 +29,8 @@ public sealed record ProcessorSettings
     /// <summary>Failures tolerated before the processor gives up on a payout (Lightning).</summary>
     public int? CancelPayoutAfterFailures { get; init; }
 
+    public ProcessorPolicy Policy { get; init; } = ProcessorPolicy.Default;
+
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 }

@@ -25,6 +25,7 @@ public static class WireMapping
         State = p.State,
         PaymentProof = Json(p.PaymentProofJson),
         Metadata = Json(p.MetadataJson),
+        ErrorCount = p.ErrorCount,
     };
 
     public static PayoutEventData ToWire(this PayoutEvent e) => new()

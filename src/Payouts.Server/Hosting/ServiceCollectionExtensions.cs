@@ -76,7 +76,6 @@ public static class ServiceCollectionExtensions
 
     public static WebApplicationBuilder AddPayoutsCore(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<IProcessorActivity, NoProcessorsYet>();
         builder.Services.AddSingleton<PayoutService>();
         return builder;
     }

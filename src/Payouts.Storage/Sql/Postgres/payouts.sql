@@ -51,3 +51,22 @@ FROM payouts
 WHERE pull_payment_id = @PullPaymentId AND state IN ('AwaitingApproval', 'AwaitingPayment')
 ORDER BY created_at_ms, id
 FOR UPDATE;
+
+-- name: PayoutListWaitingForClaim
+-- Oldest first. SKIP LOCKED: payouts another node's claim holds are not waited for; MATERIALIZED makes the
+-- lock apply to exactly the rows picked, as River's JobGetAvailable does.
+WITH picked AS MATERIALIZED (
+    SELECT id FROM payouts
+    WHERE store_id = @StoreId AND payout_method_id = @PayoutMethodId AND state = 'AwaitingPayment'
+    ORDER BY created_at_ms, id
+    LIMIT @Limit
+    FOR UPDATE SKIP LOCKED)
+SELECT p.id, p.store_id, p.pull_payment_id, p.payout_method_id, p.destination, p.original_amount::text AS original_amount,
+    p.original_currency, p.payout_currency, p.payout_amount::text AS payout_amount, p.rate::text AS rate, p.state, p.revision,
+    p.metadata, p.payment_proof, p.error_count, p.created_at_ms, p.updated_at_ms
+FROM payouts p JOIN picked ON picked.id = p.id
+ORDER BY p.created_at_ms, p.id;
+
+-- name: PayoutAmountsInAttemptsSince
+SELECT ap.amount::text FROM send_attempt_payouts ap JOIN send_attempts a ON a.id = ap.attempt_id
+WHERE a.store_id = @StoreId AND a.payout_method_id = @PayoutMethodId AND a.created_at_ms >= @SinceMs AND ap.state <> 'failed';

@@ -50,3 +50,17 @@ SELECT id, store_id, pull_payment_id, payout_method_id, destination, original_am
 FROM payouts
 WHERE pull_payment_id = @PullPaymentId AND state IN ('AwaitingApproval', 'AwaitingPayment')
 ORDER BY created_at_ms, id;
+
+-- name: PayoutListWaitingForClaim
+-- BEGIN IMMEDIATE already excludes other writers; one node per SQLite file.
+SELECT id, store_id, pull_payment_id, payout_method_id, destination, original_amount,
+    original_currency, payout_currency, payout_amount, rate, state, revision,
+    metadata, payment_proof, error_count, created_at_ms, updated_at_ms
+FROM payouts
+WHERE store_id = @StoreId AND payout_method_id = @PayoutMethodId AND state = 'AwaitingPayment'
+ORDER BY created_at_ms, id
+LIMIT @Limit;
+
+-- name: PayoutAmountsInAttemptsSince
+SELECT ap.amount FROM send_attempt_payouts ap JOIN send_attempts a ON a.id = ap.attempt_id
+WHERE a.store_id = @StoreId AND a.payout_method_id = @PayoutMethodId AND a.created_at_ms >= @SinceMs AND ap.state <> 'failed';

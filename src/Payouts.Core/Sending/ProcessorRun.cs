@@ -1,0 +1,88 @@
+using Payouts.Core.Payouts;
+using Payouts.Core.Processors;
+
+namespace Payouts.Core.Sending;
+
+/// <summary>
+/// One run of a processor under its lease: claim → prepare (artifact committed) → execute → record, repeated for a
+/// few rounds so that payouts that failed only because of a batch-mate go out in the same run (DESIGN §4).
+/// </summary>
+public sealed class ProcessorRun(ISendStore store, IRailRegistry rails, IFailpoints failpoints, TimeProvider time)
+{
+    /// <summary>Claims per run; each round excludes the payouts that caused the previous round's failure.</summary>
+    public const int RoundsMax = 3;
+
+    /// <summary>Candidates locked per claim: the batch plus room for the policy to skip some.</summary>
+    public const int CandidatesMax = 2 * ProcessorPolicy.BatchSizeLimit;
+
+    public sealed record Summary(int Attempts, int Claimed, int Sent, int Succeeded, int Failed, int Unknown, bool LeaseLost, string? IdleReason);
+
+    public async Task<Summary> Run(ProcessorLease lease, CancellationToken ct)
+    {
+        var actor = Actor.Processor(lease.NodeId);
+        var rail = rails.For(lease.StoreId, lease.MethodId);
+        var exclude = new HashSet<string>(StringComparer.Ordinal);
+        int attempts = 0, claimed = 0, sent = 0, succeeded = 0, failed = 0, unknown = 0;
+        string? idle = null;
+        for (var round = 0; round < RoundsMax; round++)
+        {
+            var context = new TransitionContext(actor, ProcessorActive: true, time.GetUtcNow());
+            var claim = await store.AttemptClaim(lease, exclude, CandidatesMax,
+                c => BatchPlanner.Choose(new ClaimInput(c.Waiting, lease.Settings, lease.Settings.Policy, c.SentTodayTotal, exclude)).Selected,
+                context, ct);
+            if (claim is ClaimResult.LeaseLost)
+                return new Summary(attempts, claimed, sent, succeeded, failed, unknown, LeaseLost: true, null);
+            if (claim is ClaimResult.Nothing nothing) { idle = nothing.Reason; break; }
+            var attempt = ((ClaimResult.Claimed)claim).Attempt;
+            attempts++;
+            claimed += attempt.Payouts.Count;
+            failpoints.Hit(FailpointNames.AfterClaim);
+
+            var prepared = await rail.Prepare(attempt, ct);
+            var committed = await store.AttemptPrepare(lease, attempt.Id, prepared,
+                context with { Now = time.GetUtcNow() }, ct);
+            if (committed is null)
+                // Fenced out or abandoned by a reconciler before the artifact was committed: nothing was sent.
+                return new Summary(attempts, claimed, sent, succeeded, failed, unknown, LeaseLost: true, null);
+            failpoints.Hit(FailpointNames.AfterPrepare);
+            foreach (var (payoutId, rejected) in prepared.Rejected)
+            {
+                failed++;
+                if (rejected.Culprit) exclude.Add(payoutId);
+            }
+
+            IReadOnlyDictionary<string, SendOutcome> outcomes;
+            try
+            {
+                outcomes = await rail.Execute(committed, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not InvariantViolationException)
+            {
+                // The request may have left: Unknown, never "failed". The reconciler asks the rail later.
+                outcomes = committed.Payouts.Where(p => p.IsLive)
+                    .ToDictionary(p => p.PayoutId, SendOutcome (_) => new SendOutcome.Unknown($"execute threw {ex.GetType().Name}: {ex.Message}"));
+            }
+            failpoints.Hit(FailpointNames.AfterExecute);
+            await store.AttemptRecord(attempt.Id, outcomes, context with { Now = time.GetUtcNow() }, ct);
+            failpoints.Hit(FailpointNames.AfterRecord);
+
+            var retry = false;
+            foreach (var (payoutId, outcome) in outcomes)
+            {
+                switch (outcome)
+                {
+                    case SendOutcome.Sent or SendOutcome.InFlight: sent++; break;
+                    case SendOutcome.Succeeded: succeeded++; break;
+                    case SendOutcome.Unknown or SendOutcome.NotFound: unknown++; break;
+                    case SendOutcome.NotSent n:
+                        failed++;
+                        retry = true;
+                        if (n.Culprit) exclude.Add(payoutId);
+                        break;
+                }
+            }
+            if (!retry && prepared.Rejected.Count == 0) break;
+        }
+        return new Summary(attempts, claimed, sent, succeeded, failed, unknown, LeaseLost: false, idle);
+    }
+}
