@@ -109,7 +109,7 @@ public sealed class PayoutsJsonTests
         Assert.Equal(
             "{\"id\":\"p1\",\"revision\":2,\"pullPaymentId\":null,\"date\":1741964966,\"destination\":\"bc1q\"," +
             "\"originalCurrency\":\"BTC\",\"originalAmount\":\"0.0015\",\"payoutCurrency\":\"BTC\",\"payoutAmount\":null," +
-            "\"payoutMethodId\":\"BTC-LN\",\"state\":\"AwaitingApproval\",\"paymentProof\":null,\"metadata\":null}",
+            "\"payoutMethodId\":\"BTC-LN\",\"state\":\"AwaitingApproval\",\"paymentProof\":null,\"metadata\":null,\"errorCount\":0}",
             JsonSerializer.Serialize(payout, PayoutsJson.Options));
     }
 }

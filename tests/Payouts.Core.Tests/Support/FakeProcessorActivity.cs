@@ -13,4 +13,12 @@ internal sealed class FakeProcessorActivity(bool enabled) : IProcessorActivity
         Calls.Add((storeId, method));
         return Task.FromResult(Enabled);
     }
+
+    public List<(string StoreId, PayoutMethodId Method)> Nudges { get; } = [];
+
+    public Task Nudge(string storeId, PayoutMethodId method, CancellationToken ct)
+    {
+        Nudges.Add((storeId, method));
+        return Task.CompletedTask;
+    }
 }
