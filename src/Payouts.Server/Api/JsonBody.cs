@@ -80,7 +80,9 @@ public static class JsonBody
     {
         var path = ex.Path;
         if (string.IsNullOrEmpty(path) || path == "$") return "$";
-        return path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+        // "$.amount" → "amount" and "$[7].amount" → "[7].amount", the paths handlers use for their own checks.
+        if (path.StartsWith("$.", StringComparison.Ordinal)) return path[2..];
+        return path.StartsWith("$[", StringComparison.Ordinal) ? path[1..] : path;
     }
 
     private static string MessageOf(JsonException ex)

@@ -86,7 +86,11 @@ public static class ProcessorsApi
             var threshold = r.Threshold ?? 0m;
             if (threshold < 0 || Amounts.SignificantScale(threshold) > Amounts.ScaleMax || threshold > Amounts.ValueMax)
                 errors.Add("threshold", "The threshold must be an amount of 0 or more.");
-            settings = Settings(storeId, method, type, interval, r.ProcessNewPayoutsInstantly ?? false, threshold, target, null, existing, now);
+            var policy = Policy(r, errors) with { FeeRateSatPerVbyteMin = r.FeeRateSatPerVbyteMin, FeeRateSatPerVbyteMax = r.FeeRateSatPerVbyteMax };
+            if (r.FeeRateSatPerVbyteMin is < 1 or > 10_000) errors.Add("feeRateSatPerVbyteMin", "Give a fee rate between 1 and 10000 sat/vB.");
+            if (r.FeeRateSatPerVbyteMax is < 1 or > 10_000 || r.FeeRateSatPerVbyteMax < r.FeeRateSatPerVbyteMin)
+                errors.Add("feeRateSatPerVbyteMax", "Give a fee rate between the minimum and 10000 sat/vB.");
+            settings = Settings(storeId, method, type, interval, r.ProcessNewPayoutsInstantly ?? false, threshold, target, null, existing, now) with { Policy = policy };
         }
         else
         {
@@ -96,7 +100,10 @@ public static class ProcessorsApi
             var interval = Interval(r.IntervalSeconds, errors);
             if (r.CancelPayoutAfterFailures is < 1 or > ProcessorSettings.CancelAfterFailuresMax)
                 errors.Add("cancelPayoutAfterFailures", $"Give between 1 and {ProcessorSettings.CancelAfterFailuresMax} failures, or null.");
-            settings = Settings(storeId, method, type!, interval, r.ProcessNewPayoutsInstantly ?? false, 0m, null, r.CancelPayoutAfterFailures, existing, now);
+            if (r.MaxFeePercent is < 0 or > 100) errors.Add("maxFeePercent", "Give a percentage between 0 and 100.");
+            if (r.MaxFee is < 0 || (r.MaxFee is { } maxFee && Amounts.SignificantScale(maxFee) > Amounts.ScaleMax)) errors.Add("maxFee", "Give an amount of 0 or more.");
+            var policy = Policy(r, errors) with { LightningFeePercentMax = r.MaxFeePercent, LightningFeeMax = r.MaxFee };
+            settings = Settings(storeId, method, type!, interval, r.ProcessNewPayoutsInstantly ?? false, 0m, null, r.CancelPayoutAfterFailures, existing, now) with { Policy = policy };
         }
         if (errors.Any) return errors.ToResult();
         await store.ProcessorUpsert(settings, ct);
@@ -131,6 +138,33 @@ public static class ProcessorsApi
         return (type, method, null);
     }
 
+    private static ProcessorPolicy Policy(ProcessorPolicyRequest r, ValidationErrors errors)
+    {
+        static bool BadAmount(decimal? a) => a is { } v && (v <= 0 || v > Amounts.ValueMax || Amounts.SignificantScale(v) > Amounts.ScaleMax);
+        if (BadAmount(r.PayoutAmountMin)) errors.Add("payoutAmountMin", "Give an amount greater than 0.");
+        if (BadAmount(r.PayoutAmountMax) || r.PayoutAmountMax < r.PayoutAmountMin) errors.Add("payoutAmountMax", "Give an amount of at least payoutAmountMin.");
+        if (BadAmount(r.DailyAmountMax)) errors.Add("dailyAmountMax", "Give an amount greater than 0.");
+        if (r.BatchSizeMax is < 1 or > ProcessorPolicy.BatchSizeLimit) errors.Add("batchSizeMax", $"Give between 1 and {ProcessorPolicy.BatchSizeLimit} payouts.");
+        var denied = r.DeniedDestinations ?? [];
+        if (denied.Count > ProcessorPolicy.DeniedDestinationsMax) errors.Add("deniedDestinations", $"At most {ProcessorPolicy.DeniedDestinationsMax} destinations.");
+        for (var i = 0; i < denied.Count && i < ProcessorPolicy.DeniedDestinationsMax; i++)
+            if (string.IsNullOrWhiteSpace(denied[i]) || denied[i].Length > Core.Payouts.Destinations.LengthMax)
+                errors.Add($"deniedDestinations[{i}]", "Give a destination.");
+        var types = r.AllowedAddressTypes ?? [];
+        for (var i = 0; i < types.Count; i++)
+            if (!AddressTypes.All.Contains(types[i]))
+                errors.Add($"allowedAddressTypes[{i}]", $"Unknown address type; known: {string.Join(", ", AddressTypes.All)}.");
+        return new ProcessorPolicy
+        {
+            PayoutAmountMin = r.PayoutAmountMin,
+            PayoutAmountMax = r.PayoutAmountMax,
+            BatchSizeMax = r.BatchSizeMax ?? ProcessorPolicy.BatchSizeDefault,
+            DailyAmountMax = r.DailyAmountMax,
+            DeniedDestinations = denied.Where(d => !string.IsNullOrWhiteSpace(d)).Select(d => d.Trim()).Distinct().ToList(),
+            AllowedAddressTypes = types.Distinct().ToList(),
+        };
+    }
+
     private static int Interval(double? seconds, ValidationErrors errors)
     {
         var value = seconds ?? ProcessorSettings.IntervalSecondsDefault;
@@ -160,7 +194,14 @@ public static class ProcessorsApi
     private static PayoutProcessorData ToWire(ProcessorType t, IReadOnlyList<PayoutMethodId> methods) =>
         new(t.Name, t.FriendlyName, methods.Select(m => m.Value).ToList());
 
-    private static object ToWire(ProcessorSettings s) => s.Type == ProcessorType.OnChain
-        ? new OnChainProcessorData(s.MethodId.Value, s.FeeBlockTarget ?? ProcessorSettings.FeeBlockTargetDefault, s.IntervalSeconds, s.Threshold, s.ProcessNewPayoutsInstantly)
-        : new LightningProcessorData(s.MethodId.Value, s.IntervalSeconds, s.CancelPayoutAfterFailures, s.ProcessNewPayoutsInstantly);
+    private static object ToWire(ProcessorSettings s)
+    {
+        var p = s.Policy;
+        var policy = new ProcessorPolicyData(p.PayoutAmountMin, p.PayoutAmountMax, p.BatchSizeMax, p.DailyAmountMax, p.DeniedDestinations, p.AllowedAddressTypes);
+        return s.Type == ProcessorType.OnChain
+            ? new OnChainProcessorData(s.MethodId.Value, s.FeeBlockTarget ?? ProcessorSettings.FeeBlockTargetDefault, s.IntervalSeconds, s.Threshold,
+                s.ProcessNewPayoutsInstantly, p.FeeRateSatPerVbyteMin, p.FeeRateSatPerVbyteMax, policy)
+            : new LightningProcessorData(s.MethodId.Value, s.IntervalSeconds, s.CancelPayoutAfterFailures, s.ProcessNewPayoutsInstantly,
+                p.LightningFeePercentMax, p.LightningFeeMax, policy);
+    }
 }
