@@ -42,8 +42,9 @@ UPDATE processors p
 SET lease_owner = @NodeId, lease_until_ms = COALESCE(CAST(@NowMs AS bigint), (extract(epoch from clock_timestamp()) * 1000)::bigint) + @TtlMs, epoch = p.epoch + 1, nudged = false
 FROM due
 WHERE p.store_id = due.store_id AND p.payout_method_id = due.payout_method_id
-RETURNING store_id, payout_method_id, processor_type, interval_seconds, process_new_payouts_instantly,
-    p.threshold::text AS threshold, fee_block_target, cancel_payout_after_failures, created_at_ms, updated_at_ms, policy, epoch, lease_owner, lease_until_ms;
+RETURNING p.store_id, p.payout_method_id, p.processor_type, p.interval_seconds, p.process_new_payouts_instantly,
+    p.threshold::text AS threshold, p.fee_block_target, p.cancel_payout_after_failures, p.created_at_ms, p.updated_at_ms, p.policy,
+    p.epoch, p.lease_owner, p.lease_until_ms;
 
 -- name: ProcessorLeaseRelease
 UPDATE processors
