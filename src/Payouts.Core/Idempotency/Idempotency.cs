@@ -20,7 +20,7 @@ public static class IdempotencyRules
     public static IdempotencyStatus Classify(IdempotencyRecord record, string fingerprint, DateTimeOffset now)
     {
         var nowMs = now.ToUnixTimeMilliseconds();
-        if (record.ExpiresAtMs < nowMs - 1) return IdempotencyStatus.Expired;
+        if (record.ExpiresAtMs <= nowMs) return IdempotencyStatus.Expired;
         if (!string.Equals(record.Fingerprint, fingerprint, StringComparison.Ordinal)) return IdempotencyStatus.Mismatch;
         if (record.State == IdempotencyRecord.Done) return IdempotencyStatus.Replay;
         Invariant.Ensure(record.State == IdempotencyRecord.Running);
