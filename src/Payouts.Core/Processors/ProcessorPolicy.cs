@@ -42,8 +42,9 @@ public static class AddressTypes
     public static string Of(PayoutMethodId method, string destination)
     {
         if (method == PayoutMethodId.BtcLightning)
-            return destination.StartsWith("lnurl", StringComparison.Ordinal) ? Lnurl
-                : destination.Contains('@', StringComparison.Ordinal) ? LightningAddress : Bolt11;
+            // '@' first: a Lightning address may start with "lnurl" (lnurlfan@example.com); an LNURL never holds '@'.
+            return destination.Contains('@', StringComparison.Ordinal) ? LightningAddress
+                : destination.StartsWith("lnurl", StringComparison.Ordinal) ? Lnurl : Bolt11;
         var address = destination.StartsWith("bitcoin:", StringComparison.OrdinalIgnoreCase) ? destination[8..].Split('?')[0] : destination;
         var separator = address.IndexOf('1', StringComparison.Ordinal);
         if (address.StartsWith("bc1", StringComparison.OrdinalIgnoreCase) || address.StartsWith("tb1", StringComparison.OrdinalIgnoreCase)

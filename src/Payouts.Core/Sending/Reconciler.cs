@@ -31,7 +31,11 @@ public sealed class Reconciler(ISendStore store, IRailRegistry rails, IFailpoint
 
             var rail = rails.For(attempt.StoreId, attempt.MethodId);
             var status = await rail.Status(attempt, ct);
-            var neverSeen = status.Where(s => s.Value is SendOutcome.NotFound).Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
+            // Only live rows: a payout whose row ended (proven not sent) may be in a newer attempt already, and sending
+            // its old artifact again would pay it twice, whatever the rail answers about it.
+            var live = attempt.Payouts.Where(p => p.IsLive).Select(p => p.PayoutId).ToHashSet(StringComparer.Ordinal);
+            var neverSeen = status.Where(s => s.Value is SendOutcome.NotFound && live.Contains(s.Key)).Select(s => s.Key)
+                .ToHashSet(StringComparer.Ordinal);
             var outcomes = status.Where(s => s.Value is not SendOutcome.NotFound).ToDictionary(s => s.Key, s => s.Value);
             if (neverSeen.Count > 0)
             {
