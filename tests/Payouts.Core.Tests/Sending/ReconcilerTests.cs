@@ -1,0 +1,272 @@
+using Payouts.Contracts;
+using Payouts.Core.Payouts;
+using Payouts.Core.Sending;
+using Payouts.Core.Tests.Support;
+
+namespace Payouts.Core.Tests.Sending;
+
+/// <summary>
+/// Step 5 of the send protocol: every unfinished attempt is driven forward from what the rail says, and the
+/// reconciler never creates an attempt. Attempts are made by a real <see cref="ProcessorRun"/> stopped at a failpoint
+/// (a simulated crash), so each test starts from a state a crash can really leave behind.
+/// </summary>
+public sealed class ReconcilerTests
+{
+    private static readonly CancellationToken Ct = CancellationToken.None;
+
+    /// <summary>Runs a processor over <paramref name="amounts"/> until it "crashes" at <paramref name="failpoint"/>.</summary>
+    private static async Task<SendAttempt> CrashedRunAsync(SendingWorld world, string failpoint, params decimal[] amounts)
+    {
+        world.AddWaiting(amounts);
+        var lease = world.Store.Lease(SendingWorld.Settings());
+        world.Failpoints.CrashAt = failpoint;
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => world.Run().Run(lease, Ct));
+        world.Failpoints.CrashAt = null;
+        world.CallLog.Clear();
+        return Assert.Single(world.Store.Attempts.Values);
+    }
+
+    [Fact]
+    public async Task ClaimedAttemptWithALiveLeaseIsLeftAlone()
+    {
+        // Its node may still be building the artifact; giving the payouts back now could let them be sent twice.
+        var world = new SendingWorld();
+        var attempt = await CrashedRunAsync(world, FailpointNames.AfterClaim, 0.001m, 0.002m);
+
+        var summary = await world.Reconciler().RunOnce(Ct);
+
+        Assert.Equal(new Reconciler.Summary(Checked: 1, Abandoned: 0, Completed: 0, Returned: 0, Reexecuted: 0), summary);
+        Assert.Equal(AttemptState.Claimed, world.Store.Attempts[attempt.Id].State);
+        Assert.All(world.Store.Payouts.Values, p => Assert.Equal(PayoutState.InProgress, p.State));
+        Assert.DoesNotContain("store.abandon", world.CallLog);
+        Assert.Empty(world.Rails.Asked.Skip(1)); // only the crashed run asked for a rail
+        Assert.DoesNotContain("rail.status", world.CallLog);
+    }
+
+    [Fact]
+    public async Task ClaimedAttemptWithADeadLeaseIsAbandonedWithoutAnErrorCount()
+    {
+        var world = new SendingWorld();
+        var attempt = await CrashedRunAsync(world, FailpointNames.AfterClaim, 0.001m, 0.002m);
+        world.Store.KillLeases();
+
+        var summary = await world.Reconciler().RunOnce(Ct);
+
+        Assert.Equal(new Reconciler.Summary(Checked: 1, Abandoned: 1, Completed: 0, Returned: 0, Reexecuted: 0), summary);
+        var after = world.Store.Attempts[attempt.Id];
+        Assert.Equal(AttemptState.Done, after.State);
+        Assert.All(after.Payouts, row => Assert.Equal(AttemptPayoutState.Failed, row.State));
+        Assert.All(world.Store.Payouts.Values, p =>
+        {
+            Assert.Equal(PayoutState.AwaitingPayment, p.State);
+            Assert.Equal(0, p.ErrorCount);
+            var returned = world.Store.EventsOf(p.Id).Last();
+            Assert.Equal("processor:node-r", returned.Actor);
+            Assert.True(returned.ProcessorAuto);
+        });
+        // Nothing was built, so nothing may be asked of or sent through the rail.
+        Assert.DoesNotContain("rail.status", world.CallLog);
+        Assert.DoesNotContain("rail.execute", world.CallLog);
+        Assert.Empty(world.Rail.Broadcasts);
+    }
+
+    [Fact]
+    public async Task LeaseOfAnotherEpochDoesNotKeepAClaimedAttemptAlive()
+    {
+        // The processor was taken over (a new epoch is live); the attempt's own epoch is dead.
+        var world = new SendingWorld();
+        var attempt = await CrashedRunAsync(world, FailpointNames.AfterClaim, 0.001m);
+        world.Store.KillLeases();
+        world.Store.Lease(SendingWorld.Settings(), nodeId: "node-b", epoch: attempt.Epoch + 1);
+
+        var summary = await world.Reconciler().RunOnce(Ct);
+
+        Assert.Equal(1, summary.Abandoned);
+        Assert.Equal(PayoutState.AwaitingPayment, world.Payout("p1").State);
+    }
+
+    [Fact]
+    public async Task PreparedAttemptNeverSeenIsExecutedAgainWithTheSameArtifact()
+    {
+        // Killed after committing the artifact, before sending it: sending that same artifact is the only safe move.
+        var world = new SendingWorld();
+        var attempt = await CrashedRunAsync(world, FailpointNames.AfterPrepare, 0.001m, 0.002m);
+        world.Store.KillLeases();
+
+        var summary = await world.Reconciler().RunOnce(Ct);
+
+        Assert.Equal(new Reconciler.Summary(Checked: 1, Abandoned: 0, Completed: 0, Returned: 0, Reexecuted: 2), summary);
+        var executed = Assert.Single(world.Rail.Executed);
+        Assert.Equal(attempt.Id, executed.Id);
+        Assert.Equal(FakeRail.ArtifactOf(attempt.Id), executed.Artifact);
+        Assert.Equal(["p1", "p2"], executed.Payouts.Select(p => p.PayoutId));
+        Assert.All(executed.Payouts, p => Assert.Equal(FakeRail.ReferenceOf(attempt.Id, p.PayoutId), p.Reference));
+        Assert.Equal(2, world.Rail.Broadcasts.Count);
+        Assert.All(world.Rail.Broadcasts, b => Assert.Equal(1, b.Value));
+        Assert.All(world.Store.Attempts[attempt.Id].Payouts, row => Assert.Equal(AttemptPayoutState.Sent, row.State));
+        Assert.Single(world.Store.Attempts); // no new attempt
+        Assert.Equal(["store.list-unfinished", "rail.status", "rail.execute", "failpoint:after-reconcile-execute", "store.record"],
+            world.CallLog);
+    }
+
+    [Fact]
+    public async Task PreparedAttemptIsReexecutedEvenWhileItsLeaseIsLive()
+    {
+        // A prepared attempt is committed: executing it again is harmless, so the reconciler does not wait for the lease.
+        var world = new SendingWorld();
+        await CrashedRunAsync(world, FailpointNames.AfterPrepare, 0.001m);
+
+        var summary = await world.Reconciler().RunOnce(Ct);
+
+        Assert.Equal(1, summary.Reexecuted);
+        Assert.DoesNotContain("store.lease-is-live", world.CallLog);
+    }
+
+    [Fact]
+    public async Task OnlyThePayoutsTheRailNeverSawAreExecutedAgain()
+    {
+        var world = new SendingWorld();
+        var attempt = await CrashedRunAsync(world, FailpointNames.AfterPrepare, 0.001m, 0.002m);
+        world.Rail.StatusWith = a => a.Payouts.ToDictionary(p => p.PayoutId,
+            p => p.PayoutId == "p1" ? new SendOutcome.InFlight("routing") : (SendOutcome)new SendOutcome.NotFound());
+
+        var summary = await world.Reconciler().RunOnce(Ct);
+
+        Assert.Equal(1, summary.Reexecuted);
+        Assert.Equal(["p2"], Assert.Single(world.Rail.Executed).Payouts.Select(p => p.PayoutId));
+        var rows = world.Store.Attempts[attempt.Id].Payouts.ToDictionary(p => p.PayoutId);
+        Assert.Equal(AttemptPayoutState.InFlight, rows["p1"].State);
+        Assert.Equal(AttemptPayoutState.Sent, rows["p2"].State);
+    }
+
+    [Fact]
+    public async Task SentIsRecordedWithoutSendingAgain()
+    {
+        // Killed after the money left, before the outcome was recorded.
+        var world = new SendingWorld();
+        var attempt = await CrashedRunAsync(world, FailpointNames.AfterExecute, 0.001m, 0.002m);
+        Assert.All(attempt.Payouts, row => Assert.Equal(AttemptPayoutState.Prepared, row.State));
+
+        var summary = await world.Reconciler().RunOnce(Ct);
+
+        Assert.Equal(new Reconciler.Summary(Checked: 1, Abandoned: 0, Completed: 0, Returned: 0, Reexecuted: 0), summary);
+        Assert.DoesNotContain("rail.execute", world.CallLog);
+        Assert.All(world.Rail.Broadcasts, b => Assert.Equal(1, b.Value));
+        Assert.All(world.Store.Attempts[attempt.Id].Payouts, row => Assert.Equal(AttemptPayoutState.Sent, row.State));
+        Assert.All(world.Store.Payouts.Values, p => Assert.Equal(PayoutState.InProgress, p.State));
+    }
+
+    [Fact]
+    public async Task SucceededCompletesThePayoutsAndFinishesTheAttempt()
+    {
+        var world = new SendingWorld();
+        var attempt = await CrashedRunAsync(world, FailpointNames.AfterRecord, 0.001m, 0.002m);
+        world.Rail.StatusWith = a => a.Payouts.Where(p => p.IsLive)
+            .ToDictionary(p => p.PayoutId, p => (SendOutcome)new SendOutcome.Succeeded($"{{\"txid\":\"{p.Reference}\"}}"));
+
+        var summary = await world.Reconciler().RunOnce(Ct);
+
+        Assert.Equal(new Reconciler.Summary(Checked: 1, Abandoned: 0, Completed: 2, Returned: 0, Reexecuted: 0), summary);
+        Assert.Equal(AttemptState.Done, world.Store.Attempts[attempt.Id].State);
+        Assert.All(world.Store.Payouts.Values, p =>
+        {
+            Assert.Equal(PayoutState.Completed, p.State);
+            Assert.Equal($"{{\"txid\":\"{FakeRail.ReferenceOf(attempt.Id, p.Id)}\"}}", p.PaymentProofJson);
+        });
+        Assert.Empty(await world.Store.AttemptListUnfinished(10, Ct));
+    }
+
+    [Fact]
+    public async Task NotSentReturnsThePayoutsCountingOnlyTheCulprit()
+    {
+        var world = new SendingWorld();
+        var attempt = await CrashedRunAsync(world, FailpointNames.AfterRecord, 0.001m, 0.002m);
+        world.Rail.StatusWith = a => a.Payouts.ToDictionary(p => p.PayoutId,
+            p => (SendOutcome)new SendOutcome.NotSent("the transaction was replaced by a conflicting one", Culprit: p.PayoutId == "p1"));
+
+        var summary = await world.Reconciler().RunOnce(Ct);
+
+        Assert.Equal(new Reconciler.Summary(Checked: 1, Abandoned: 0, Completed: 0, Returned: 2, Reexecuted: 0), summary);
+        Assert.DoesNotContain("rail.execute", world.CallLog);
+        Assert.Equal(AttemptState.Done, world.Store.Attempts[attempt.Id].State);
+        Assert.Equal(PayoutState.AwaitingPayment, world.Payout("p1").State);
+        Assert.Equal(1, world.Payout("p1").ErrorCount);
+        Assert.Equal(PayoutState.AwaitingPayment, world.Payout("p2").State);
+        Assert.Equal(0, world.Payout("p2").ErrorCount);
+    }
+
+    [Fact]
+    public async Task UnknownAndInFlightKeepWaiting()
+    {
+        var world = new SendingWorld();
+        var attempt = await CrashedRunAsync(world, FailpointNames.AfterRecord, 0.001m, 0.002m);
+        world.Rail.StatusWith = a => a.Payouts.ToDictionary(p => p.PayoutId,
+            p => p.PayoutId == "p1" ? new SendOutcome.InFlight("routing") : (SendOutcome)new SendOutcome.Unknown("the node timed out"));
+
+        var summary = await world.Reconciler().RunOnce(Ct);
+        var again = await world.Reconciler().RunOnce(Ct);
+
+        Assert.Equal(new Reconciler.Summary(Checked: 1, Abandoned: 0, Completed: 0, Returned: 0, Reexecuted: 0), summary);
+        Assert.Equal(summary, again);
+        Assert.DoesNotContain("rail.execute", world.CallLog);
+        Assert.Equal(AttemptState.Prepared, world.Store.Attempts[attempt.Id].State);
+        Assert.All(world.Store.Payouts.Values, p => Assert.Equal(PayoutState.InProgress, p.State));
+        var rows = world.Store.Attempts[attempt.Id].Payouts.ToDictionary(p => p.PayoutId);
+        Assert.Equal(AttemptPayoutState.InFlight, rows["p1"].State);
+        Assert.Equal(AttemptPayoutState.Unknown, rows["p2"].State);
+    }
+
+    [Fact]
+    public async Task NeverReexecutesAPayoutWhoseRowAlreadyEnded()
+    {
+        // Goal: a payout proven not sent (its row Failed) went back to AwaitingPayment and may be in a new attempt by
+        // now; executing its old reference again would pay it twice. How: the first payout fails definitively, the
+        // second stays in flight, so the attempt is still unfinished; the rail then answers NotFound for every
+        // payout that has a reference — which is what IPayoutRail.Status may do, and what a Lightning node says of a
+        // payment it failed and forgot. Only the live payout may be executed again.
+        var world = new SendingWorld();
+        world.AddWaiting(0.001m, 0.002m);
+        world.Rail.ExecuteAnswer = (_, p) => p.PayoutId == "p1"
+            ? new SendOutcome.NotSent("no route", Culprit: true)
+            : new SendOutcome.InFlight("routing");
+        var lease = world.Store.Lease(SendingWorld.Settings());
+        await world.Run().Run(lease, Ct);
+        var attempt = world.Store.Attempts.Values.Single(a => a.State != AttemptState.Done);
+        Assert.Equal(AttemptPayoutState.Failed, attempt.Payouts.Single(p => p.PayoutId == "p1").State);
+        world.Rail.ExecuteAnswer = null;
+        world.Rail.Executed.Clear();
+        world.Rail.StatusWith = a => a.Payouts.Where(p => p.Reference is not null)
+            .ToDictionary(p => p.PayoutId, _ => (SendOutcome)new SendOutcome.NotFound());
+
+        await world.Reconciler().RunOnce(Ct);
+
+        Assert.All(world.Rail.Executed, e => Assert.DoesNotContain(e.Payouts, p => p.PayoutId == "p1"));
+        Assert.False(world.Rail.Broadcasts.ContainsKey(FakeRail.ReferenceOf(attempt.Id, "p1")));
+    }
+
+    [Fact]
+    public async Task NeverCreatesAnAttempt()
+    {
+        // Every kind of unfinished attempt at once: claimed (dead lease), prepared never seen, sent, and failed at prepare.
+        var world = new SendingWorld();
+        await CrashedRunAsync(world, FailpointNames.AfterClaim, 0.001m);
+        world.Store.KillLeases();
+        world.AddWaiting(0.002m, 0.003m);
+        var lease = world.Store.Lease(SendingWorld.Settings(), epoch: 8);
+        world.Failpoints.CrashAt = FailpointNames.AfterPrepare;
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => world.Run().Run(lease, Ct));
+        world.Failpoints.CrashAt = null;
+        var attemptsBefore = world.Store.Attempts.Keys.ToHashSet();
+        var claimsBefore = world.Store.ClaimCalls;
+
+        var first = await world.Reconciler().RunOnce(Ct);
+        var second = await world.Reconciler().RunOnce(Ct);
+
+        Assert.Equal(1, first.Abandoned);
+        Assert.Equal(2, first.Reexecuted);
+        Assert.Equal(0, second.Reexecuted);
+        Assert.Equal(attemptsBefore, world.Store.Attempts.Keys.ToHashSet());
+        Assert.Equal(claimsBefore, world.Store.ClaimCalls);
+        Assert.All(world.Rail.Broadcasts, b => Assert.Equal(1, b.Value));
+    }
+}
