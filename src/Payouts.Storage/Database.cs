@@ -19,6 +19,9 @@ public abstract class Database : IAsyncDisposable
     public abstract DatabaseProvider Provider { get; }
     public SqlCatalog Sql { get; }
 
+    // Every store maps snake_case columns to PascalCase rows; set once, before any of them queries.
+    static Database() => Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+
     protected Database(SqlCatalog sql) => Sql = sql;
 
     public abstract ValueTask<DbConnection> Open(CancellationToken ct);

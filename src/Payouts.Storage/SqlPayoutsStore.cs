@@ -19,8 +19,6 @@ public sealed class SqlPayoutsStore : IPayoutsStore
     private const string ActiveDestinationIndex = "payouts_active_destination";
     private readonly Database _db;
 
-    static SqlPayoutsStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
-
     public SqlPayoutsStore(Database db) => _db = db;
 
     public async Task<bool> ApiKeyCreateIfNone(ApiKey key, CancellationToken ct)

@@ -53,6 +53,12 @@ public sealed class SqlSendStore(Database db) : ISendStore
         return await c.ExecuteScalarAsync<long>(Cmd("ProcessorCount", new { StoreId = storeId, PayoutMethodId = method.Value }, null, ct)) > 0;
     }
 
+    public async Task<bool> AttemptHoldsPayout(string payoutId, CancellationToken ct)
+    {
+        await using var c = await db.Open(ct);
+        return await c.ExecuteScalarAsync<long>(Cmd("AttemptPayoutLiveCount", new { PayoutId = payoutId }, null, ct)) > 0;
+    }
+
     public async Task<ClaimResult> AttemptClaim(ProcessorLease lease, IReadOnlySet<string> exclude, int candidatesMax,
         Func<ClaimCandidates, IReadOnlyList<Payout>> plan, TransitionContext context, CancellationToken ct)
     {
@@ -62,7 +68,8 @@ public sealed class SqlSendStore(Database db) : ISendStore
             return new ClaimResult.LeaseLost();
 
         var waiting = (await c.QueryAsync<PayoutRow>(Cmd("PayoutListWaitingForClaim",
-            new { lease.StoreId, PayoutMethodId = lease.MethodId.Value, Limit = candidatesMax }, tx, ct))).Select(r => r.ToDomain()).ToList();
+            new { lease.StoreId, PayoutMethodId = lease.MethodId.Value, Limit = candidatesMax, ErrorCountMax = Core.Processors.BatchPlanner.ErrorCountMax },
+            tx, ct))).Select(r => r.ToDomain()).ToList();
         if (waiting.Count == 0)
             return new ClaimResult.Nothing("no payout is waiting");
         var dayStart = new DateTimeOffset(context.Now.UtcDateTime.Date, TimeSpan.Zero);
@@ -127,14 +134,17 @@ public sealed class SqlSendStore(Database db) : ISendStore
         return attempt;
     }
 
-    public async Task<SendAttempt?> AttemptRecord(string attemptId, IReadOnlyDictionary<string, SendOutcome> outcomes, TransitionContext context,
-        CancellationToken ct)
+    public async Task<SendAttempt?> AttemptRecord(string attemptId, ProcessorLease? fence, IReadOnlyDictionary<string, SendOutcome> outcomes,
+        TransitionContext context, CancellationToken ct)
     {
         await using var c = await db.Open(ct);
         await using var tx = await db.BeginWrite(c, ct);
+        if (fence is not null && !await Fenced(c, tx, fence, ct))
+            return null;
         var nowMs = context.Now.ToUnixTimeMilliseconds();
         var rows = (await AttemptPayoutRows(c, tx, attemptId, ct)).ToDictionary(r => r.PayoutId, StringComparer.Ordinal);
-        foreach (var (payoutId, outcome) in outcomes)
+        // One order for every writer, so two recorders of one attempt cannot deadlock on its rows.
+        foreach (var (payoutId, outcome) in outcomes.OrderBy(o => o.Key, StringComparer.Ordinal))
         {
             if (!rows.TryGetValue(payoutId, out var row) || !row.IsLive) continue;
             switch (outcome)

@@ -146,13 +146,16 @@ public abstract class SendStoreTests : EngineTestBase
     public async Task LeaseAcquireBumpsTheEpochAndSetsTheOwner()
     {
         var w = await NewWorldAsync();
+        // A processor starts at its creation time in ms, so a recreated one never reuses an old epoch.
+        var created = (await ProcessorStateAsync(w, "s1")).Epoch;
+        Assert.True(created > 0);
 
         ProcessorLease lease = null!;
         var (before, after) = await Bracket(async () => lease = await AcquireAsync(w));
 
         Assert.Equal("s1", lease.StoreId);
         Assert.Equal(Chain, lease.MethodId);
-        Assert.Equal(1, lease.Epoch);
+        Assert.Equal(created + 1, lease.Epoch);
         Assert.Equal(NodeA, lease.NodeId);
         AssertWithin(lease.LeaseUntil, before + Ttl, after + Ttl);
         // Records compare lists by reference: the policy's lists are checked apart.
@@ -161,9 +164,9 @@ public abstract class SendStoreTests : EngineTestBase
         Assert.Empty(lease.Settings.Policy.DeniedDestinations);
         var state = await ProcessorStateAsync(w, "s1");
         Assert.Equal(NodeA, state.LeaseOwner);
-        Assert.Equal(1, state.Epoch);
+        Assert.Equal(created + 1, state.Epoch);
         Assert.Equal(lease.LeaseUntil.ToUnixTimeMilliseconds(), state.LeaseUntilMs);
-        Assert.True(await w.Send.ProcessorLeaseIsLive("s1", Chain, 1, Ct));
+        Assert.True(await w.Send.ProcessorLeaseIsLive("s1", Chain, created + 1, Ct));
     }
 
     [StoreFact]
@@ -447,7 +450,7 @@ public abstract class SendStoreTests : EngineTestBase
         var lease = await AcquireAsync(w);
         var first = await ClaimAsync(w, lease, c => [c.Waiting[0], c.Waiting[1]]);
         await w.Send.AttemptPrepare(lease, first.Id, Prepared(first), ByNodeA, Ct);
-        await w.Send.AttemptRecord(first.Id, new Dictionary<string, SendOutcome>
+        await w.Send.AttemptRecord(first.Id, fence: null, new Dictionary<string, SendOutcome>
         {
             ["s1-p1"] = new SendOutcome.Sent(null),
             ["s1-p2"] = new SendOutcome.NotSent("refused", Culprit: false),
@@ -653,7 +656,7 @@ public abstract class SendStoreTests : EngineTestBase
         var attempt = await ClaimAndPrepareAsync(w, lease);
         const string Proof = "{\"proofType\":\"PayoutTransactionOnChainBlob\",\"transactionId\":\"abc\"}";
 
-        var recorded = await w.Send.AttemptRecord(attempt.Id,
+        var recorded = await w.Send.AttemptRecord(attempt.Id, fence: null,
             new Dictionary<string, SendOutcome> { ["s1-p1"] = new SendOutcome.Succeeded(Proof) }, ByNodeA, Ct);
 
         Assert.Equal(AttemptState.Done, recorded!.State);
@@ -677,7 +680,7 @@ public abstract class SendStoreTests : EngineTestBase
         var lease = await AcquireAsync(w);
         var attempt = await ClaimAndPrepareAsync(w, lease);
 
-        var recorded = await w.Send.AttemptRecord(attempt.Id, new Dictionary<string, SendOutcome>
+        var recorded = await w.Send.AttemptRecord(attempt.Id, fence: null, new Dictionary<string, SendOutcome>
         {
             ["s1-p1"] = new SendOutcome.NotSent("rejected (trigger 400)", Culprit: true),
             ["s1-p2"] = new SendOutcome.NotSent("rejected (trigger 400)", Culprit: false),
@@ -700,7 +703,7 @@ public abstract class SendStoreTests : EngineTestBase
         var lease = await AcquireAsync(w);
         var attempt = await ClaimAndPrepareAsync(w, lease);
 
-        var recorded = await w.Send.AttemptRecord(attempt.Id, new Dictionary<string, SendOutcome>
+        var recorded = await w.Send.AttemptRecord(attempt.Id, fence: null, new Dictionary<string, SendOutcome>
         {
             ["s1-p1"] = new SendOutcome.Sent("broadcast"),
             ["s1-p2"] = new SendOutcome.InFlight("routing"),
@@ -732,7 +735,7 @@ public abstract class SendStoreTests : EngineTestBase
         await AddWaitingAsync(w, "s1", 0.001m, 0.002m);
         var lease = await AcquireAsync(w);
         var attempt = await ClaimAndPrepareAsync(w, lease);
-        await w.Send.AttemptRecord(attempt.Id, new Dictionary<string, SendOutcome>
+        await w.Send.AttemptRecord(attempt.Id, fence: null, new Dictionary<string, SendOutcome>
         {
             ["s1-p1"] = new SendOutcome.Succeeded("{\"first\":true}"),
             ["s1-p2"] = new SendOutcome.NotSent("refused", Culprit: true),
@@ -741,7 +744,7 @@ public abstract class SendStoreTests : EngineTestBase
         var p2 = await PayoutAsync(w, "s1-p2");
 
         // A late, contradicting answer (say, from a second reconciler) changes nothing.
-        var again = await w.Send.AttemptRecord(attempt.Id, new Dictionary<string, SendOutcome>
+        var again = await w.Send.AttemptRecord(attempt.Id, fence: null, new Dictionary<string, SendOutcome>
         {
             ["s1-p1"] = new SendOutcome.NotSent("late", Culprit: true),
             ["s1-p2"] = new SendOutcome.Succeeded("{\"late\":true}"),
@@ -766,12 +769,12 @@ public abstract class SendStoreTests : EngineTestBase
         var lease = await AcquireAsync(w);
         var attempt = await ClaimAndPrepareAsync(w, lease);
 
-        var half = await w.Send.AttemptRecord(attempt.Id,
+        var half = await w.Send.AttemptRecord(attempt.Id, fence: null,
             new Dictionary<string, SendOutcome> { ["s1-p1"] = new SendOutcome.Succeeded("{}"), ["s1-p2"] = new SendOutcome.Sent(null) }, ByNodeA, Ct);
         Assert.Equal(AttemptState.Prepared, half!.State);
         Assert.Single(await w.Send.AttemptListUnfinished(10, Ct));
 
-        var done = await w.Send.AttemptRecord(attempt.Id,
+        var done = await w.Send.AttemptRecord(attempt.Id, fence: null,
             new Dictionary<string, SendOutcome> { ["s1-p2"] = new SendOutcome.Succeeded("{}") }, ByNodeA, Ct);
 
         Assert.Equal(AttemptState.Done, done!.State);
@@ -788,7 +791,7 @@ public abstract class SendStoreTests : EngineTestBase
         var attempt = await ClaimAsync(w, lease, c => [c.Waiting[0]]);
         await w.Send.AttemptPrepare(lease, attempt.Id, Prepared(attempt), ByNodeA, Ct);
 
-        await w.Send.AttemptRecord(attempt.Id,
+        await w.Send.AttemptRecord(attempt.Id, fence: null,
             new Dictionary<string, SendOutcome> { ["s1-p2"] = new SendOutcome.Succeeded("{}") }, ByNodeA, Ct);
 
         Assert.Equal(PayoutState.AwaitingPayment, (await PayoutAsync(w, "s1-p2")).State);
@@ -804,7 +807,7 @@ public abstract class SendStoreTests : EngineTestBase
         var attempt = await ClaimAndPrepareAsync(w, lease);
         var nodes = Enumerable.Range(0, 4).Select(_ => new SqlSendStore(Connect(w.ConnectionString))).ToList();
 
-        await RunTogether(nodes.Select<SqlSendStore, Func<Task<SendAttempt?>>>(store => () => store.AttemptRecord(attempt.Id,
+        await RunTogether(nodes.Select<SqlSendStore, Func<Task<SendAttempt?>>>(store => () => store.AttemptRecord(attempt.Id, fence: null,
             new Dictionary<string, SendOutcome> { ["s1-p1"] = new SendOutcome.Succeeded("{}"), ["s1-p2"] = new SendOutcome.NotSent("x", true) },
             ByNodeA, Ct)));
 
@@ -942,6 +945,8 @@ public sealed class PostgresSendStoreTests : SendStoreTests
         var leases = results.SelectMany(r => r).ToList();
         Assert.Equal(6, leases.Count);
         Assert.Equal(6, leases.Select(l => l.StoreId).Distinct().Count());
-        Assert.All(leases, l => Assert.Equal(1, l.Epoch));
+        // Each was acquired once: one bump from the epoch it was created with.
+        foreach (var l in leases)
+            Assert.Equal((await ProcessorStateAsync(w, l.StoreId)).Epoch, l.Epoch);
     }
 }

@@ -86,7 +86,10 @@ public sealed class PayoutService(IPayoutsStore store, IProcessorActivity proces
             var payout = await store.PayoutGetById(payoutId, ct);
             if (payout is null || (storeId is not null && payout.StoreId != storeId))
                 return Failure.Of(ErrorCode.PayoutNotFound);
-            var processorActive = await processors.IsEnabled(payout.StoreId, payout.MethodId, ct);
+            // A processor enabled for the method, or an attempt still holding this payout even after its processor was
+            // removed: either way money may be moving, so a person may not move it by hand.
+            var processorActive = await processors.IsEnabled(payout.StoreId, payout.MethodId, ct)
+                || (payout.State == PayoutState.InProgress && await processors.IsSending(payout.Id, ct));
             var context = new TransitionContext(actor, processorActive, time.GetUtcNow());
             switch (PayoutLifecycle.Transition(payout, command, context))
             {

@@ -71,6 +71,9 @@ public interface ISendStore
 
     Task<bool> ProcessorIsEnabled(string storeId, PayoutMethodId method, CancellationToken ct);
 
+    /// <summary>True while a live attempt row holds the payout.</summary>
+    Task<bool> AttemptHoldsPayout(string payoutId, CancellationToken ct);
+
     /// <summary>
     /// Step 1: under the lease's fence, locks waiting payouts (skipping ones other nodes hold), lets
     /// <paramref name="plan"/> choose, moves them to InProgress with events and records the attempt.
@@ -84,8 +87,14 @@ public interface ISendStore
     /// </summary>
     Task<SendAttempt?> AttemptPrepare(ProcessorLease lease, string attemptId, PrepareResult prepared, TransitionContext context, CancellationToken ct);
 
-    /// <summary>Step 4: stores each payout's outcome, completing or returning payouts; finishes the attempt when none is live.</summary>
-    Task<SendAttempt?> AttemptRecord(string attemptId, IReadOnlyDictionary<string, SendOutcome> outcomes, TransitionContext context, CancellationToken ct);
+    /// <summary>
+    /// Step 4: stores each payout's outcome, completing or returning payouts; finishes the attempt when none is live.
+    /// With <paramref name="fence"/> (the run that sent it) nothing is written once that lease is lost: an outcome
+    /// that old must not overwrite what a reconciler learned since. Null for the reconciler, which only acts on
+    /// attempts whose lease is dead.
+    /// </summary>
+    Task<SendAttempt?> AttemptRecord(string attemptId, ProcessorLease? fence, IReadOnlyDictionary<string, SendOutcome> outcomes,
+        TransitionContext context, CancellationToken ct);
 
     /// <summary>A claimed attempt whose node died before preparing: nothing was sent, so its payouts wait again.</summary>
     Task<bool> AttemptAbandonClaimed(string attemptId, TransitionContext context, CancellationToken ct);

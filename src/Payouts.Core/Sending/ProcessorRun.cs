@@ -63,7 +63,9 @@ public sealed class ProcessorRun(ISendStore store, IRailRegistry rails, IFailpoi
                     .ToDictionary(p => p.PayoutId, SendOutcome (_) => new SendOutcome.Unknown($"execute threw {ex.GetType().Name}: {ex.Message}"));
             }
             failpoints.Hit(FailpointNames.AfterExecute);
-            await store.AttemptRecord(attempt.Id, outcomes, context with { Now = time.GetUtcNow() }, ct);
+            if (await store.AttemptRecord(attempt.Id, lease, outcomes, context with { Now = time.GetUtcNow() }, ct) is null)
+                // Lease lost after sending: the reconciler records what the rail says, once this lease is dead.
+                return new Summary(attempts, claimed, sent, succeeded, failed, unknown, LeaseLost: true, null);
             failpoints.Hit(FailpointNames.AfterRecord);
 
             var retry = false;

@@ -21,10 +21,12 @@ public sealed class Reconciler(ISendStore store, IRailRegistry rails, IFailpoint
         {
             checkedCount++;
             var context = new TransitionContext(actor, ProcessorActive: true, time.GetUtcNow());
+            // While the run that made the attempt still holds its lease, that run owns it: re-sending or recording beside
+            // it could let a stale "not sent" and a fresh success cross (a Lightning hash retried after a failure).
+            if (await store.ProcessorLeaseIsLive(attempt.StoreId, attempt.MethodId, attempt.Epoch, ct)) continue;
             if (attempt.State == AttemptState.Claimed)
             {
-                // Its node may still be preparing it; only a dead (fenced or expired) lease proves nothing will be sent.
-                if (await store.ProcessorLeaseIsLive(attempt.StoreId, attempt.MethodId, attempt.Epoch, ct)) continue;
+                // The lease is dead and no artifact was committed: nothing can have been sent.
                 if (await store.AttemptAbandonClaimed(attempt.Id, context, ct)) abandoned++;
                 continue;
             }
@@ -47,7 +49,7 @@ public sealed class Reconciler(ISendStore store, IRailRegistry rails, IFailpoint
                 foreach (var (id, outcome) in again) outcomes[id] = outcome;
             }
             if (outcomes.Count == 0) continue;
-            await store.AttemptRecord(attempt.Id, outcomes, context with { Now = time.GetUtcNow() }, ct);
+            await store.AttemptRecord(attempt.Id, fence: null, outcomes, context with { Now = time.GetUtcNow() }, ct);
             completed += outcomes.Values.Count(o => o is SendOutcome.Succeeded);
             returned += outcomes.Values.Count(o => o is SendOutcome.NotSent);
         }

@@ -9,5 +9,7 @@ public sealed class ProcessorActivity(ISendStore store) : IProcessorActivity
 {
     public Task<bool> IsEnabled(string storeId, PayoutMethodId method, CancellationToken ct) => store.ProcessorIsEnabled(storeId, method, ct);
 
+    public Task<bool> IsSending(string payoutId, CancellationToken ct) => store.AttemptHoldsPayout(payoutId, ct);
+
     public Task Nudge(string storeId, PayoutMethodId method, CancellationToken ct) => store.ProcessorNudge(storeId, method, ct);
 }

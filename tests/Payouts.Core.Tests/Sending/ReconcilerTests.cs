@@ -22,6 +22,8 @@ public sealed class ReconcilerTests
         world.Failpoints.CrashAt = failpoint;
         await Assert.ThrowsAsync<SimulatedCrashException>(() => world.Run().Run(lease, Ct));
         world.Failpoints.CrashAt = null;
+        // The crashed node's lease runs out (claimed-attempt tests decide that themselves).
+        if (failpoint != FailpointNames.AfterClaim) world.Store.KillLeases();
         world.CallLog.Clear();
         return Assert.Single(world.Store.Attempts.Values);
     }
@@ -105,21 +107,32 @@ public sealed class ReconcilerTests
         Assert.All(world.Rail.Broadcasts, b => Assert.Equal(1, b.Value));
         Assert.All(world.Store.Attempts[attempt.Id].Payouts, row => Assert.Equal(AttemptPayoutState.Sent, row.State));
         Assert.Single(world.Store.Attempts); // no new attempt
-        Assert.Equal(["store.list-unfinished", "rail.status", "rail.execute", "failpoint:after-reconcile-execute", "store.record"],
+        Assert.Equal(["store.list-unfinished", "store.lease-is-live", "rail.status", "rail.execute", "failpoint:after-reconcile-execute", "store.record"],
             world.CallLog);
     }
 
     [Fact]
-    public async Task PreparedAttemptIsReexecutedEvenWhileItsLeaseIsLive()
+    public async Task PreparedAttemptIsLeftToItsRunWhileTheLeaseIsLive()
     {
-        // A prepared attempt is committed: executing it again is harmless, so the reconciler does not wait for the lease.
+        // The run that prepared it may be executing it right now; a "not sent" from that run and a success from a
+        // re-send here could cross (a Lightning hash retried after a failure) and pay twice. Wait for the lease to die.
         var world = new SendingWorld();
-        await CrashedRunAsync(world, FailpointNames.AfterPrepare, 0.001m);
+        world.AddWaiting(0.001m);
+        var lease = world.Store.Lease(SendingWorld.Settings());
+        world.Failpoints.CrashAt = FailpointNames.AfterPrepare;
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => world.Run().Run(lease, Ct));
+        world.Failpoints.CrashAt = null;
+        world.CallLog.Clear();
 
         var summary = await world.Reconciler().RunOnce(Ct);
 
-        Assert.Equal(1, summary.Reexecuted);
-        Assert.DoesNotContain("store.lease-is-live", world.CallLog);
+        Assert.Equal(0, summary.Reexecuted);
+        Assert.Contains("store.lease-is-live", world.CallLog);
+        Assert.DoesNotContain("rail.status", world.CallLog);
+        Assert.DoesNotContain("rail.execute", world.CallLog);
+
+        world.Store.KillLeases();
+        Assert.Equal(1, (await world.Reconciler().RunOnce(Ct)).Reexecuted);
     }
 
     [Fact]
@@ -256,6 +269,7 @@ public sealed class ReconcilerTests
         world.Failpoints.CrashAt = FailpointNames.AfterPrepare;
         await Assert.ThrowsAsync<SimulatedCrashException>(() => world.Run().Run(lease, Ct));
         world.Failpoints.CrashAt = null;
+        world.Store.KillLeases();
         var attemptsBefore = world.Store.Attempts.Keys.ToHashSet();
         var claimsBefore = world.Store.ClaimCalls;
 

@@ -16,6 +16,10 @@ internal sealed class FakeProcessorActivity(bool enabled) : IProcessorActivity
 
     public List<(string StoreId, PayoutMethodId Method)> Nudges { get; } = [];
 
+    public HashSet<string> Sending { get; } = [];
+
+    public Task<bool> IsSending(string payoutId, CancellationToken ct) => Task.FromResult(Sending.Contains(payoutId));
+
     public Task Nudge(string storeId, PayoutMethodId method, CancellationToken ct)
     {
         Nudges.Add((storeId, method));

@@ -61,6 +61,9 @@ internal sealed class FakeSendStore(List<string> callLog) : ISendStore
 
     public Task<bool> ProcessorIsEnabled(string storeId, PayoutMethodId method, CancellationToken ct) => throw new NotSupportedException();
 
+    public Task<bool> AttemptHoldsPayout(string payoutId, CancellationToken ct) =>
+        Task.FromResult(Attempts.Values.Any(a => a.Payouts.Any(p => p.PayoutId == payoutId && p.IsLive)));
+
     // ---------------------------------------------------------------- the protocol steps
 
     public Task<ClaimResult> AttemptClaim(ProcessorLease lease, IReadOnlySet<string> exclude, int candidatesMax,
@@ -126,10 +129,12 @@ internal sealed class FakeSendStore(List<string> callLog) : ISendStore
         return Task.FromResult<SendAttempt?>(Attempts[attemptId]);
     }
 
-    public Task<SendAttempt?> AttemptRecord(string attemptId, IReadOnlyDictionary<string, SendOutcome> outcomes, TransitionContext context,
-        CancellationToken ct)
+    public Task<SendAttempt?> AttemptRecord(string attemptId, ProcessorLease? fence, IReadOnlyDictionary<string, SendOutcome> outcomes,
+        TransitionContext context, CancellationToken ct)
     {
         CallLog.Add("store.record");
+        if (fence is not null && !Fenced(fence))
+            return Task.FromResult<SendAttempt?>(null);
         if (!Attempts.TryGetValue(attemptId, out var attempt))
             return Task.FromResult<SendAttempt?>(null);
         var rows = attempt.Payouts.ToList();

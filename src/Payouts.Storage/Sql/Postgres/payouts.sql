@@ -57,7 +57,7 @@ FOR UPDATE;
 -- lock apply to exactly the rows picked, as River's JobGetAvailable does.
 WITH picked AS MATERIALIZED (
     SELECT id FROM payouts
-    WHERE store_id = @StoreId AND payout_method_id = @PayoutMethodId AND state = 'AwaitingPayment'
+    WHERE store_id = @StoreId AND payout_method_id = @PayoutMethodId AND state = 'AwaitingPayment' AND error_count < @ErrorCountMax
     ORDER BY created_at_ms, id
     LIMIT @Limit
     FOR UPDATE SKIP LOCKED)

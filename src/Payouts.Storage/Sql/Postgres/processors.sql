@@ -1,8 +1,9 @@
 -- name: ProcessorUpsert
 INSERT INTO processors (store_id, payout_method_id, processor_type, interval_seconds, process_new_payouts_instantly,
-    threshold, fee_block_target, cancel_payout_after_failures, created_at_ms, updated_at_ms, policy, next_run_at_ms)
+    threshold, fee_block_target, cancel_payout_after_failures, created_at_ms, updated_at_ms, policy, next_run_at_ms, epoch)
 VALUES (@StoreId, @PayoutMethodId, @ProcessorType, @IntervalSeconds, @ProcessNewPayoutsInstantly,
-    @Threshold, @FeeBlockTarget, @CancelPayoutAfterFailures, @UpdatedAtMs, @UpdatedAtMs, @Policy, @UpdatedAtMs)
+    @Threshold, @FeeBlockTarget, @CancelPayoutAfterFailures, @UpdatedAtMs, @UpdatedAtMs, @Policy, @UpdatedAtMs, @UpdatedAtMs)
+-- A processor deleted and created again must not reuse the epochs of its earlier life: it starts at its creation time.
 ON CONFLICT (store_id, payout_method_id) DO UPDATE SET
     processor_type = excluded.processor_type,
     interval_seconds = excluded.interval_seconds,

@@ -35,3 +35,7 @@ WHERE state <> 'done' ORDER BY created_at_ms, id LIMIT @Limit;
 -- name: AttemptPayoutList
 SELECT attempt_id, payout_id, destination, amount::text AS amount, state, reference, detail FROM send_attempt_payouts
 WHERE attempt_id = @AttemptId ORDER BY payout_id;
+
+-- name: AttemptPayoutLiveCount
+SELECT count(*) FROM send_attempt_payouts
+WHERE payout_id = @PayoutId AND state IN ('claimed', 'prepared', 'sent', 'in_flight', 'unknown');

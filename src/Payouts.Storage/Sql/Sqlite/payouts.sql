@@ -57,7 +57,7 @@ SELECT id, store_id, pull_payment_id, payout_method_id, destination, original_am
     original_currency, payout_currency, payout_amount, rate, state, revision,
     metadata, payment_proof, error_count, created_at_ms, updated_at_ms
 FROM payouts
-WHERE store_id = @StoreId AND payout_method_id = @PayoutMethodId AND state = 'AwaitingPayment'
+WHERE store_id = @StoreId AND payout_method_id = @PayoutMethodId AND state = 'AwaitingPayment' AND error_count < @ErrorCountMax
 ORDER BY created_at_ms, id
 LIMIT @Limit;
 
