@@ -48,9 +48,6 @@ duration() {
   printf '%dm%02ds' $((s / 60)) $((s % 60))
 }
 
-IS_ROOT=0
-[[ $(id -u) -eq 0 ]] && IS_ROOT=1
-
 # ---------------------------------------------------------------------------
 # Temp dir + cleanup (runs on every exit path, including INT/TERM/HUP)
 # ---------------------------------------------------------------------------
@@ -62,24 +59,10 @@ PG_BINDIR=
 CHILD_PID=
 TAIL_PID=
 
-# Runs a PostgreSQL server tool as the postgres user when we are root (initdb refuses
-# to run as root), directly otherwise. Runs from the temp dir so the tool never has to
-# read an inaccessible working directory.
-as_pg() {
-  if [[ $IS_ROOT -eq 1 ]]; then
-    (cd "$TMP_ROOT" && runuser -u postgres -- "$@")
-  else
-    (cd "$TMP_ROOT" && "$@")
-  fi
-}
-
-stop_pg() {
-  if [[ $PG_STARTED -eq 1 ]]; then
-    PG_STARTED=0
-    as_pg "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1 ||
-      warn "pg_ctl stop failed (server may already be gone)"
-  fi
-}
+# The PostgreSQL provisioning functions (as_pg, stop_pg, find_pg_bindir, install_pg, free_port,
+# start_pg) and IS_ROOT; they use TMP_ROOT, PG_DATA, PG_LOG, PG_STARTED and PG_BINDIR above.
+# shellcheck source=SCRIPTDIR/lib/postgres.sh
+source "$REPO_ROOT/scripts/lib/postgres.sh"
 
 # shellcheck disable=SC2317  # invoked from the EXIT trap
 cleanup() {
@@ -136,124 +119,7 @@ run_logged() {
 # ---------------------------------------------------------------------------
 # PostgreSQL
 # ---------------------------------------------------------------------------
-find_pg_bindir() {
-  local d cand
-  if command -v pg_config >/dev/null 2>&1; then
-    d=$(pg_config --bindir 2>/dev/null || true)
-    if [[ -n $d && -x $d/initdb && -x $d/pg_ctl ]]; then
-      echo "$d"
-      return 0
-    fi
-  fi
-  # Newest version first.
-  # shellcheck disable=SC2012  # plain version-number folder names
-  for cand in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5,5 -rn); do
-    if [[ -x $cand/initdb && -x $cand/pg_ctl ]]; then
-      echo "$cand"
-      return 0
-    fi
-  done
-  for cand in /usr/local/pgsql/bin /usr/pgsql-*/bin; do
-    if [[ -x $cand/initdb && -x $cand/pg_ctl ]]; then
-      echo "$cand"
-      return 0
-    fi
-  done
-  d=$(command -v initdb 2>/dev/null || true)
-  if [[ -n $d ]]; then
-    d=$(dirname "$d")
-    if [[ -x $d/pg_ctl ]]; then
-      echo "$d"
-      return 0
-    fi
-  fi
-  return 1
-}
-
-install_pg() {
-  if ! command -v apt-get >/dev/null 2>&1; then
-    warn "PostgreSQL server binaries not found and apt-get is not available"
-    return 1
-  fi
-  local sudo=()
-  if [[ $IS_ROOT -ne 1 ]]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-      sudo=(sudo -n)
-    else
-      warn "PostgreSQL server binaries not found; not root and no password-less sudo to install them"
-      return 1
-    fi
-  fi
-  log "PostgreSQL server binaries not found; installing with apt-get (postgresql)"
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
-    warn "apt-get update failed"
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql ||
-    {
-      warn "apt-get install postgresql failed"
-      return 1
-    }
-}
-
-free_port() {
-  if command -v python3 >/dev/null 2>&1; then
-    python3 - <<'PY' 2>/dev/null && return 0
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
-PY
-  fi
-  local p i
-  for ((i = 0; i < 200; i++)); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  return 1
-}
-
-start_pg() {
-  if [[ $IS_ROOT -eq 1 ]]; then
-    if ! id -u postgres >/dev/null 2>&1; then
-      log "creating system user 'postgres' to run the throwaway server"
-      useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin postgres ||
-        die "cannot create the postgres user"
-    fi
-    chown postgres: "$TMP_ROOT"
-  fi
-
-  log "initdb ($PG_BINDIR) in $PG_DATA"
-  if ! as_pg "$PG_BINDIR/initdb" -D "$PG_DATA" -A trust -U postgres -E UTF8 --locale=C --no-sync \
-    >"$TMP_ROOT/initdb.log" 2>&1; then
-    cat "$TMP_ROOT/initdb.log" >&2
-    return 1
-  fi
-
-  local attempt port
-  for attempt in 1 2 3 4 5; do
-    port=$(free_port) || {
-      warn "could not find a free TCP port"
-      return 1
-    }
-    if as_pg "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -w -t 60 -l "$PG_LOG" \
-      -o "-p $port -k $TMP_ROOT -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-      start >"$TMP_ROOT/pg_ctl.log" 2>&1; then
-      PG_STARTED=1
-      PG_PORT=$port
-      return 0
-    fi
-    warn "pg_ctl start on port $port failed (attempt $attempt):"
-    tail -n 20 "$TMP_ROOT/pg_ctl.log" "$PG_LOG" >&2 2>/dev/null || true
-    # pg_ctl -w may give up while the postmaster lives on: make sure it is gone.
-    as_pg "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1 || true
-  done
-  return 1
-}
-
+# (functions in scripts/lib/postgres.sh, sourced above)
 PG_PORT=
 PG_BINDIR=$(find_pg_bindir || true)
 if [[ -z $PG_BINDIR ]]; then
