@@ -84,6 +84,8 @@ cleanup() {
   if [[ -n $TAIL_PID ]]; then
     kill "$TAIL_PID" 2>/dev/null
   fi
+  # Cluster tests start node processes; a test host that died cannot stop its own, so stop any left over.
+  pkill -KILL -f "$REPO_ROOT/tests/[^ ]*/Payouts.Server.dll" 2>/dev/null
   stop_pg
   rm -rf "$TMP_ROOT"
   exit "$rc"

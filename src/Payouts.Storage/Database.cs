@@ -54,7 +54,22 @@ public abstract class Database : IAsyncDisposable
 
 public sealed class PostgresDatabase(string connectionString) : Database(SqlCatalog.Load("Postgres"))
 {
-    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(connectionString);
+    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(Tune(connectionString));
+
+    /// <summary>
+    /// Defaults for a service that runs the same few statements all day, unless the operator set them:
+    /// prepared statements (the catalogue is small and fixed), no session reset on return to the pool (nothing here
+    /// sets session state; locks are transaction-scoped), and an explicit command timeout.
+    /// </summary>
+    private static string Tune(string connectionString)
+    {
+        var b = new NpgsqlConnectionStringBuilder(connectionString);
+        var given = connectionString.ToLowerInvariant();
+        if (!given.Contains("max auto prepare", StringComparison.Ordinal)) b.MaxAutoPrepare = 64;
+        if (!given.Contains("no reset on close", StringComparison.Ordinal)) b.NoResetOnClose = true;
+        if (!given.Contains("command timeout", StringComparison.Ordinal)) b.CommandTimeout = 30;
+        return b.ConnectionString;
+    }
 
     public override DatabaseProvider Provider => DatabaseProvider.Postgres;
 
