@@ -64,3 +64,41 @@ public static class Http
 
     public static Task<HttpResponseMessage> PostJson<T>(HttpClient c, string path, T body) => c.PostAsJsonAsync(path, body);
 }
+
+/// <summary>An answer as the client received it: status, the exact body bytes, and whether it was an idempotent replay.</summary>
+public sealed record RawAnswer(HttpStatusCode Status, byte[] Body, bool Replayed, string? ContentType)
+{
+    public string Text => Encoding.UTF8.GetString(Body);
+
+    public JsonNode Json => JsonNode.Parse(Body.Length == 0 ? "null"u8 : Body)!;
+
+    /// <summary>The <c>code</c> of a Greenfield error body.</summary>
+    public string? Code => Json is JsonObject o ? o["code"]?.GetValue<string>() : null;
+
+    /// <summary>The <c>path</c>s of a 422 body.</summary>
+    public IReadOnlyList<string> Paths => Json is JsonArray a ? a.Select(e => e!["path"]!.GetValue<string>()).ToList() : [];
+}
+
+/// <summary>Requests with an optional <c>Idempotency-Key</c>, answered as <see cref="RawAnswer"/>s for byte-exact comparisons.</summary>
+public static class RawHttp
+{
+    public const string IdempotencyKey = "Idempotency-Key";
+
+    public static Task<RawAnswer> Post(HttpClient c, string path, string? json, string? idempotencyKey = null) =>
+        Send(c, HttpMethod.Post, path, json, idempotencyKey is null ? [] : [idempotencyKey]);
+
+    public static Task<RawAnswer> Delete(HttpClient c, string path, string? idempotencyKey = null) =>
+        Send(c, HttpMethod.Delete, path, null, idempotencyKey is null ? [] : [idempotencyKey]);
+
+    /// <param name="idempotencyKeys">Each becomes one <c>Idempotency-Key</c> header value; none sends no header.</param>
+    public static async Task<RawAnswer> Send(HttpClient c, HttpMethod method, string path, string? json, IReadOnlyList<string> idempotencyKeys)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (json is not null) request.Content = Http.Json(json);
+        if (idempotencyKeys.Count > 0) Assert.True(request.Headers.TryAddWithoutValidation(IdempotencyKey, idempotencyKeys));
+        using var response = await c.SendAsync(request);
+        var replayed = response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.SequenceEqual(["true"]);
+        return new RawAnswer(response.StatusCode, await response.Content.ReadAsByteArrayAsync(), replayed,
+            response.Content.Headers.ContentType?.ToString());
+    }
+}
