@@ -55,9 +55,11 @@ public static class ApiKeysApi
 
         var secret = ApiKey.NewSecret();
         var key = new ApiKey(Ids.New(), ApiKey.Hash(secret), label, permissions.Distinct().ToList(), Bootstrap: false, time.GetUtcNow(), null);
-        var bytes = JsonResponse.Serialize(ToWire(key) with { ApiKey = secret });
-        await store.ApiKeyCreate(key, JsonResponse.Completion(http, bytes), ct);
-        return JsonResponse.Created(http, bytes);
+        // The secret is shown once and never stored, not even in the Idempotency-Key record: a replay answers with
+        // the key's id and permissions, without the secret (the one documented exception to byte-identical replays).
+        var stored = JsonResponse.Serialize(ToWire(key));
+        await store.ApiKeyCreate(key, JsonResponse.Completion(http, stored), ct);
+        return JsonResponse.Created(http, JsonResponse.Serialize(ToWire(key) with { ApiKey = secret }));
     }
 
     public static async Task<IResult> List(HttpContext http, IPayoutsStore store, CancellationToken ct)
