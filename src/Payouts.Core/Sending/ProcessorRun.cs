@@ -45,10 +45,14 @@ public sealed class ProcessorRun(ISendStore store, IRailRegistry rails, IFailpoi
                 // Fenced out or abandoned by a reconciler before the artifact was committed: nothing was sent.
                 return new Summary(attempts, claimed, sent, succeeded, failed, unknown, LeaseLost: true, null);
             failpoints.Hit(FailpointNames.AfterPrepare);
+            // Another round helps only payouts that failed because of someone else (a culprit's rejected batch);
+            // one the rail refused up front, or that the wallet cannot fund, would only be refused again in this run.
+            var culprits = false;
             foreach (var (payoutId, rejected) in prepared.Rejected)
             {
                 failed++;
-                if (rejected.Culprit) exclude.Add(payoutId);
+                exclude.Add(payoutId);
+                culprits |= rejected.Culprit;
             }
 
             IReadOnlyDictionary<string, SendOutcome> outcomes;
@@ -68,7 +72,6 @@ public sealed class ProcessorRun(ISendStore store, IRailRegistry rails, IFailpoi
                 return new Summary(attempts, claimed, sent, succeeded, failed, unknown, LeaseLost: true, null);
             failpoints.Hit(FailpointNames.AfterRecord);
 
-            var retry = false;
             foreach (var (payoutId, outcome) in outcomes)
             {
                 switch (outcome)
@@ -78,12 +81,15 @@ public sealed class ProcessorRun(ISendStore store, IRailRegistry rails, IFailpoi
                     case SendOutcome.Unknown or SendOutcome.NotFound: unknown++; break;
                     case SendOutcome.NotSent n:
                         failed++;
-                        retry = true;
-                        if (n.Culprit) exclude.Add(payoutId);
+                        if (n.Culprit)
+                        {
+                            exclude.Add(payoutId);
+                            culprits = true;
+                        }
                         break;
                 }
             }
-            if (!retry && prepared.Rejected.Count == 0) break;
+            if (!culprits) break;
         }
         return new Summary(attempts, claimed, sent, succeeded, failed, unknown, LeaseLost: false, idle);
     }

@@ -285,7 +285,7 @@ public sealed class ProcessorRunTests
     }
 
     [Fact]
-    public async Task BatchMateRejectedAtPrepareIsRetriedWithoutAnErrorCount()
+    public async Task PayoutTheWalletCannotFundWaitsForTheNextRunWithoutAnErrorCount()
     {
         var world = new SendingWorld();
         world.AddWaiting(0.001m, 0.002m);
@@ -294,17 +294,31 @@ public sealed class ProcessorRunTests
 
         var summary = await world.Run().Run(lease, Ct);
 
-        // Not a culprit, so the next round claims it again (and the rail, still short, refuses it again).
-        Assert.Equal(ProcessorRun.RoundsMax, summary.Attempts);
-        Assert.Equal(ProcessorRun.RoundsMax, world.Rail.Prepared.Count);
-        Assert.Equal(["p1", "p2"], world.Rail.Prepared[0].Payouts.Select(p => p.PayoutId));
-        Assert.All(world.Rail.Prepared.Skip(1), a => Assert.Equal(["p2"], a.Payouts.Select(p => p.PayoutId)));
+        // Claiming it again in this run would only be refused again (and grow its event log): it waits for the next run.
+        Assert.Equal(1, summary.Attempts);
+        Assert.Equal(["p1", "p2"], Assert.Single(world.Rail.Prepared).Payouts.Select(p => p.PayoutId));
         Assert.Equal(PayoutState.AwaitingPayment, world.Payout("p2").State);
         Assert.Equal(0, world.Payout("p2").ErrorCount);
     }
 
     [Fact]
     public async Task RunStopsAfterRoundsMax()
+    {
+        // Every round has a culprit (so another round could help its batch-mates), yet a run claims at most RoundsMax times.
+        var world = new SendingWorld();
+        world.AddWaiting(0.001m, 0.002m, 0.003m, 0.004m, 0.005m);
+        world.Rail.ExecuteAnswer = (_, _) => new SendOutcome.NotSent("rejected for good", Culprit: true);
+        var lease = world.Store.Lease(SendingWorld.Settings(new ProcessorPolicy { BatchSizeMax = 1 }));
+
+        var summary = await world.Run().Run(lease, Ct);
+
+        Assert.Equal(ProcessorRun.RoundsMax, summary.Attempts);
+        Assert.Equal(ProcessorRun.RoundsMax, world.Store.ClaimCalls);
+        Assert.Empty(world.Rail.Broadcasts);
+    }
+
+    [Fact]
+    public async Task FailureWithoutACulpritEndsTheRun()
     {
         var world = new SendingWorld();
         world.AddWaiting(0.001m);
@@ -313,8 +327,7 @@ public sealed class ProcessorRunTests
 
         var summary = await world.Run().Run(lease, Ct);
 
-        Assert.Equal(ProcessorRun.RoundsMax, summary.Attempts);
-        Assert.Equal(ProcessorRun.RoundsMax, world.Store.ClaimCalls);
+        Assert.Equal(1, summary.Attempts);
         Assert.Equal(PayoutState.AwaitingPayment, world.Payout("p1").State);
         Assert.Equal(0, world.Payout("p1").ErrorCount);
         Assert.Empty(world.Rail.Broadcasts);
