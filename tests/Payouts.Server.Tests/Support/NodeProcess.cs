@@ -128,4 +128,21 @@ public sealed class NodeProcess : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    /// <summary>The operating-system process id of the node.</summary>
+    public int Pid => _process.Id;
+
+    /// <summary>SIGSTOP: the node freezes mid-step, sockets and database sessions open, as in a long GC pause or VM stall.</summary>
+    public Task Pause() => Signal("STOP");
+
+    /// <summary>SIGCONT: a paused node carries on where it stopped, unaware of the time that passed.</summary>
+    public Task Resume() => Signal("CONT");
+
+    private async Task Signal(string signal)
+    {
+        if (_process.HasExited) throw new InvalidOperationException($"node {_process.Id} has exited; cannot send SIG{signal}");
+        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -{signal} {_process.Id} exited with {kill.ExitCode}");
+    }
 }
