@@ -79,11 +79,14 @@ public sealed class PayoutService(IPayoutsStore store, IProcessorActivity proces
     public Task<IReadOnlyList<PayoutEvent>> Events(string payoutId, CancellationToken ct) => store.PayoutEventList(payoutId, ct);
 
     /// <summary>Applies <paramref name="command"/> to the payout; <paramref name="storeId"/> null skips the store check (admin routes).</summary>
-    public async Task<Result<Payout>> Apply(string? storeId, string payoutId, PayoutCommand command, Actor actor, CancellationToken ct)
+    /// <param name="read">The payout as the caller just read it, to decide on without reading it again; the
+    /// conditional write catches it if it is stale.</param>
+    public async Task<Result<Payout>> Apply(string? storeId, string payoutId, PayoutCommand command, Actor actor, CancellationToken ct,
+        Payout? read = null)
     {
         for (var attempt = 0; attempt <= RaceRetriesMax; attempt++)
         {
-            var payout = await store.PayoutGetById(payoutId, ct);
+            var payout = attempt == 0 && read?.Id == payoutId ? read : await store.PayoutGetById(payoutId, ct);
             if (payout is null || (storeId is not null && payout.StoreId != storeId))
                 return Failure.Of(ErrorCode.PayoutNotFound);
             // A processor enabled for the method, or an attempt still holding this payout even after its processor was

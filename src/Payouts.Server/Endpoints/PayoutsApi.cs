@@ -215,7 +215,7 @@ public static class PayoutsApi
     private static async Task<IResult> Apply(Target target, PayoutCommand command, PayoutService payouts, ILogger logger, CancellationToken ct)
     {
         var (caller, payout) = (target.Caller!, target.Payout!);
-        var result = await payouts.Apply(payout.StoreId, payout.Id, command, caller.Actor, ct);
+        var result = await payouts.Apply(payout.StoreId, payout.Id, command, caller.Actor, ct, read: payout);
         if (!result.IsOk) return ApiResults.Error(result.Failure!);
         var p = result.Value;
         ServerLog.PayoutChanged(logger, p.Id, p.StoreId, command.Name, p.State.ToString(), p.Revision, caller.Actor.IsProcessor);
