@@ -168,24 +168,19 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IIdempotencyStor
     {
         if (http.Request.ContentLength > limit) return null;
         http.Request.EnableBuffering(bufferThreshold: 64 * 1024, bufferLimit: limit + 1L);
-        using var copy = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
         try
         {
-            while ((read = await http.Request.Body.ReadAsync(chunk, ct)) > 0)
-            {
-                if (copy.Length + read > limit) { http.Request.Body.Position = 0; return null; }
-                copy.Write(chunk, 0, read);
-            }
+            return await JsonBody.ReadLimited(http.Request.Body, limit, ct);
         }
         catch (IOException)
         {
-            http.Request.Body.Position = 0;
             return null;
         }
-        http.Request.Body.Position = 0;
-        return copy.ToArray();
+        finally
+        {
+            // The handler reads the body again from the start.
+            http.Request.Body.Position = 0;
+        }
     }
 
     private static string Fingerprint(HttpRequest request, byte[] body)

@@ -21,19 +21,17 @@ public static class JsonBody
         if (request.ContentLength > limit)
             return new(null, ApiResults.Error(ErrorCode.BodyTooLarge, $"The request body must be at most {limit} bytes."));
 
-        byte[] bytes;
+        byte[]? bytes;
         try
         {
             bytes = await ReadLimited(request.Body, limit, ct);
         }
-        catch (BodyTooLargeException)
-        {
-            return new(null, ApiResults.Error(ErrorCode.BodyTooLarge, $"The request body must be at most {limit} bytes."));
-        }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return new(null, ApiResults.Error(ErrorCode.BodyTooLarge, $"The request body must be at most {limit} bytes."));
+            bytes = null;
         }
+        if (bytes is null)
+            return new(null, ApiResults.Error(ErrorCode.BodyTooLarge, $"The request body must be at most {limit} bytes."));
 
         if (bytes.Length == 0)
             return optional ? new(null, null) : new(null, ApiResults.Error(ErrorCode.InvalidJson, "A JSON request body is required."));
@@ -63,14 +61,15 @@ public static class JsonBody
         }
     }
 
-    private static async Task<byte[]> ReadLimited(Stream body, int limit, CancellationToken ct)
+    /// <summary>The whole body, or null when it is longer than <paramref name="limit"/> bytes.</summary>
+    internal static async Task<byte[]?> ReadLimited(Stream body, int limit, CancellationToken ct)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
         while ((read = await body.ReadAsync(chunk, ct)) > 0)
         {
-            if (buffer.Length + read > limit) throw new BodyTooLargeException();
+            if (buffer.Length + read > limit) return null;
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();
@@ -101,6 +100,4 @@ public static class JsonBody
         var i = message.IndexOf(" Path:", StringComparison.Ordinal);
         return i > 0 ? message[..i] : message;
     }
-
-    private sealed class BodyTooLargeException : Exception;
 }

@@ -88,6 +88,4 @@ public static class PayoutRequestValidation
         }
         return text;
     }
-
-    public static string Invariant(decimal d) => d.ToString(CultureInfo.InvariantCulture);
 }

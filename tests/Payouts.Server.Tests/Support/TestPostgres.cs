@@ -1,4 +1,4 @@
-using Npgsql;
+using Payouts.Storage.Tests.Support;
 
 namespace Payouts.Server.Tests.Support;
 
@@ -8,30 +8,10 @@ namespace Payouts.Server.Tests.Support;
 /// </summary>
 public static class TestPostgres
 {
-    public const string Variable = "PAYOUTS_TEST_POSTGRES";
-
-    public static string? ServerConnectionString => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } cs ? cs : null;
-
-    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
     /// <summary>Why PostgreSQL tests are skipped here, or null when they run (always under CI).</summary>
-    public static string? SkipReason => ServerConnectionString is null && !InCi
-        ? $"{Variable} is not set; scripts/test.sh provisions PostgreSQL and sets it"
-        : null;
+    public static string? SkipReason => PostgresServer.SkipReason;
 
-    public static async Task<string> CreateDatabaseAsync()
-    {
-        var server = ServerConnectionString
-            ?? throw new InvalidOperationException($"{Variable} is not set: PostgreSQL tests cannot run. Use scripts/test.sh, which provisions PostgreSQL.");
-        var name = $"payouts_t_{Guid.NewGuid():N}";
-        await using (var c = new NpgsqlConnection(server))
-        {
-            await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"CREATE DATABASE {name}", c);
-            await cmd.ExecuteNonQueryAsync();
-        }
-        return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
-    }
+    public static Task<string> CreateDatabaseAsync() => PostgresServer.CreateDatabaseAsync();
 }
 
 /// <summary>A fact that needs PostgreSQL: skipped locally without it, run (and failing loudly) under CI.</summary>
