@@ -49,4 +49,8 @@ public enum ErrorCode
     StoreHasPendingPayouts = 70,
     ProcessorNotFound = 71,
     ApiKeyNotFound = 72,
+
+    // Rails (issue 5).
+    RailBusy = 80,
+    RailNotFound = 81,
 }

@@ -38,6 +38,8 @@ public static class ErrorCodes
         new(ErrorCode.StoreHasPendingPayouts, "store-has-pending-payouts", 409, "The store still has approved payouts that are not completed; cancel or complete them first."),
         new(ErrorCode.ProcessorNotFound, "processor-not-found", 404, "No such payout processor is configured."),
         new(ErrorCode.ApiKeyNotFound, "apikey-not-found", 404, "The API key was not found."),
+        new(ErrorCode.RailBusy, "rail-busy", 409, "A send attempt through the current rail is unfinished; only that rail can finish it. Retry once its payouts are completed or waiting again."),
+        new(ErrorCode.RailNotFound, "rail-not-found", 404, "No rail is configured for this payout method; the store sends through the sandbox."),
     ];
 
     private static readonly FrozenDictionary<ErrorCode, ErrorInfo> ByCode = Table.ToFrozenDictionary(e => e.Code);

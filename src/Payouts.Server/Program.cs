@@ -28,6 +28,7 @@ if (app.Services.GetRequiredService<IOptions<PayoutsOptions>>().Value.ParsedRole
     app.MapPayoutsApi();
     app.MapPullPaymentsApi();
     app.MapProcessorsApi();
+    app.MapRailsApi();
     app.MapSandboxApi();
 }
 app.MapPayoutsFallback();

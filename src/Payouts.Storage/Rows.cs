@@ -293,6 +293,7 @@ internal static class AttemptStates
         Core.Sending.AttemptPayoutState.Sent => "sent",
         Core.Sending.AttemptPayoutState.InFlight => "in_flight",
         Core.Sending.AttemptPayoutState.Unknown => "unknown",
+        Core.Sending.AttemptPayoutState.Confirmed => "confirmed",
         Core.Sending.AttemptPayoutState.Succeeded => "succeeded",
         Core.Sending.AttemptPayoutState.Failed => "failed",
         _ => throw new InvariantViolationException($"unknown attempt payout state {s}"),
@@ -305,6 +306,7 @@ internal static class AttemptStates
         "sent" => Core.Sending.AttemptPayoutState.Sent,
         "in_flight" => Core.Sending.AttemptPayoutState.InFlight,
         "unknown" => Core.Sending.AttemptPayoutState.Unknown,
+        "confirmed" => Core.Sending.AttemptPayoutState.Confirmed,
         "succeeded" => Core.Sending.AttemptPayoutState.Succeeded,
         "failed" => Core.Sending.AttemptPayoutState.Failed,
         _ => throw new InvariantViolationException($"stored attempt payout state '{s}' is unknown"),
@@ -317,4 +319,18 @@ internal static class AttemptStates
         "done" => Core.Sending.AttemptState.Done,
         _ => throw new InvariantViolationException($"stored attempt state '{s}' is unknown"),
     };
+}
+
+internal sealed class StoreRailRow
+{
+    public string StoreId { get; set; } = "";
+    public string PayoutMethodId { get; set; } = "";
+    public string ConnectionString { get; set; } = "";
+    public string? Network { get; set; }
+    public string Settings { get; set; } = "{}";
+    public long CreatedAtMs { get; set; }
+    public long UpdatedAtMs { get; set; }
+
+    public Core.Sending.RailConfig ToDomain() =>
+        new(StoreId, Method.Parse(PayoutMethodId), ConnectionString, Network, Settings, Time.FromMs(CreatedAtMs), Time.FromMs(UpdatedAtMs));
 }

@@ -146,7 +146,12 @@ public sealed class SqlSendStore(Database db) : ISendStore
         // One order for every writer, so two recorders of one attempt cannot deadlock on its rows.
         foreach (var (payoutId, outcome) in outcomes.OrderBy(o => o.Key, StringComparer.Ordinal))
         {
-            if (!rows.TryGetValue(payoutId, out var row) || !row.IsLive) continue;
+            if (!rows.TryGetValue(payoutId, out var row) || !row.IsWatched || outcome is SendOutcome.NotFound) continue;
+            if (row.State == AttemptPayoutState.Confirmed)
+            {
+                await RecordAfterConfirmation(c, tx, attemptId, payoutId, outcome, context, nowMs, ct);
+                continue;
+            }
             switch (outcome)
             {
                 case SendOutcome.Sent sent:
@@ -158,10 +163,9 @@ public sealed class SqlSendStore(Database db) : ISendStore
                 case SendOutcome.Unknown unknown:
                     await SetRowState(c, tx, attemptId, payoutId, AttemptPayoutState.Unknown, null, unknown.Reason, nowMs, ct);
                     break;
-                case SendOutcome.NotFound:
-                    break;
                 case SendOutcome.Succeeded done:
-                    if (await SetRowState(c, tx, attemptId, payoutId, AttemptPayoutState.Succeeded, null, null, nowMs, ct))
+                    var state = done.Final ? AttemptPayoutState.Succeeded : AttemptPayoutState.Confirmed;
+                    if (await SetRowState(c, tx, attemptId, payoutId, state, null, null, nowMs, ct))
                         await Move(c, tx, payoutId, new PayoutCommand.ConfirmSend(attemptId, done.ProofJson), context, ct);
                     break;
                 case SendOutcome.NotSent notSent:
@@ -176,6 +180,56 @@ public sealed class SqlSendStore(Database db) : ISendStore
         var attempt = await Load(c, tx, attemptId, ct);
         await tx.CommitAsync(ct);
         return attempt;
+    }
+
+    /// <summary>
+    /// A confirmed row (payout Completed) that the rail still watches: deep enough → final; back in the mempool after a
+    /// reorg → InProgress again; its inputs spent by a conflict after the reorg → InProgress, then waiting again.
+    /// </summary>
+    private async Task RecordAfterConfirmation(DbConnection c, DbTransaction tx, string attemptId, string payoutId, SendOutcome outcome,
+        TransitionContext context, long nowMs, CancellationToken ct)
+    {
+        switch (outcome)
+        {
+            case SendOutcome.Succeeded { Final: true }:
+                await SetRowState(c, tx, attemptId, payoutId, AttemptPayoutState.Succeeded, null, null, nowMs, ct);
+                break;
+            case SendOutcome.Succeeded:
+                break;
+            case SendOutcome.Sent or SendOutcome.InFlight or SendOutcome.Unknown:
+                var detail = outcome switch
+                {
+                    SendOutcome.Sent s => s.Detail,
+                    SendOutcome.InFlight f => f.Detail,
+                    SendOutcome.Unknown u => u.Reason,
+                    _ => null,
+                } ?? "no longer confirmed";
+                var state = outcome switch
+                {
+                    SendOutcome.Sent => AttemptPayoutState.Sent,
+                    SendOutcome.InFlight => AttemptPayoutState.InFlight,
+                    _ => AttemptPayoutState.Unknown,
+                };
+                if (await SetRowState(c, tx, attemptId, payoutId, state, null, detail, nowMs, ct))
+                    await Move(c, tx, payoutId, new PayoutCommand.Unconfirm(attemptId, detail), context, ct);
+                break;
+            case SendOutcome.NotSent notSent:
+                if (await SetRowState(c, tx, attemptId, payoutId, AttemptPayoutState.Failed, null, notSent.Reason, nowMs, ct))
+                {
+                    await Move(c, tx, payoutId, new PayoutCommand.Unconfirm(attemptId, notSent.Reason), context, ct);
+                    await Move(c, tx, payoutId, new PayoutCommand.AbandonSend(attemptId, notSent.Reason, notSent.Culprit), context, ct);
+                }
+                break;
+            default:
+                throw new InvariantViolationException($"unexpected send outcome {outcome} for a confirmed payout");
+        }
+    }
+
+    public async Task<bool> AttemptReplaceArtifact(string attemptId, string expected, string replacement, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var c = await db.Open(ct);
+        return await c.ExecuteAsync(Cmd("AttemptReplaceArtifact",
+            new { Id = attemptId, Expected = expected, Replacement = replacement, NowMs = now.ToUnixTimeMilliseconds() }, null, ct)) == 1;
     }
 
     public async Task<bool> AttemptAbandonClaimed(string attemptId, TransitionContext context, CancellationToken ct)

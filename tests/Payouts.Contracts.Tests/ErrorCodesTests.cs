@@ -77,6 +77,8 @@ public sealed class ErrorCodesTests
     [InlineData(ErrorCode.IdempotencyKeyInUse, 62, "idempotency-key-in-use", 409)]
     [InlineData(ErrorCode.StoreHasPendingPayouts, 70, "store-has-pending-payouts", 409)]
     [InlineData(ErrorCode.ProcessorNotFound, 71, "processor-not-found", 404)]
+    [InlineData(ErrorCode.RailBusy, 80, "rail-busy", 409)]
+    [InlineData(ErrorCode.RailNotFound, 81, "rail-not-found", 404)]
     [InlineData(ErrorCode.ApiKeyNotFound, 72, "apikey-not-found", 404)]
     public void WireContractIsStable(ErrorCode code, int number, string wire, int status)
     {

@@ -20,6 +20,11 @@ public sealed class SandboxRailTests
     private static readonly PayoutMethodId Chain = PayoutMethodId.BtcChain;
     private static readonly PayoutMethodId Lightning = PayoutMethodId.BtcLightning;
 
+    private static readonly Core.Processors.ProcessorSettings Settings = new()
+    {
+        StoreId = "store-1", MethodId = PayoutMethodId.BtcChain, Type = Core.Processors.ProcessorType.OnChain, IntervalSeconds = 60,
+        ProcessNewPayoutsInstantly = false, Threshold = 0m, CreatedAt = T0, UpdatedAt = T0,
+    };
     private const decimal Plain1 = 0.001m, Plain2 = 0.002m, Plain3 = 0.003m;
     private const decimal Funds402 = 0.00001402m, Rejected400 = 0.00002400m, Timeout408 = 0.00003408m, InFlight102 = 0.00004102m;
 
@@ -46,7 +51,7 @@ public sealed class SandboxRailTests
             : p with { State = AttemptPayoutState.Prepared, Reference = prepared.References[p.PayoutId] }).ToList(),
     };
 
-    private async Task<SendAttempt> PreparedAsync(SandboxRail rail, SendAttempt attempt) => Commit(attempt, await rail.Prepare(attempt, Ct));
+    private async Task<SendAttempt> PreparedAsync(SandboxRail rail, SendAttempt attempt) => Commit(attempt, await rail.Prepare(attempt, Settings, Ct));
 
     private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement;
 
@@ -75,7 +80,7 @@ public sealed class SandboxRailTests
         var rail = Rail(Chain);
         var attempt = Attempt(Chain, Plain1, Plain2, Plain3);
 
-        var prepared = await rail.Prepare(attempt, Ct);
+        var prepared = await rail.Prepare(attempt, Settings, Ct);
 
         Assert.Empty(prepared.Rejected);
         Assert.Equal(["p1", "p2", "p3"], prepared.References.Keys.Order(StringComparer.Ordinal));
@@ -86,15 +91,15 @@ public sealed class SandboxRailTests
         Assert.Equal(txid, artifact.GetProperty("txid").GetString());
         Assert.Equal(3, artifact.GetProperty("outputs").GetArrayLength());
         // Deterministic: preparing the same attempt again builds the same transaction; another attempt, another one.
-        Assert.Equal(prepared.Artifact, (await rail.Prepare(attempt, Ct)).Artifact);
-        Assert.NotEqual(txid, (await rail.Prepare(Attempt("attempt-2", Chain, Plain1), Ct)).References["p1"]);
+        Assert.Equal(prepared.Artifact, (await rail.Prepare(attempt, Settings, Ct)).Artifact);
+        Assert.NotEqual(txid, (await rail.Prepare(Attempt("attempt-2", Chain, Plain1), Settings, Ct)).References["p1"]);
         Assert.Empty(_store.Ledger); // preparing never moves money
     }
 
     [Fact]
     public async Task ChainPrepareRejectsTheInsufficientFundsTriggerAsTheCulprit()
     {
-        var prepared = await Rail(Chain).Prepare(Attempt(Chain, Plain1, Funds402, Plain2), Ct);
+        var prepared = await Rail(Chain).Prepare(Attempt(Chain, Plain1, Funds402, Plain2), Settings, Ct);
 
         var rejected = Assert.Single(prepared.Rejected);
         Assert.Equal("p2", rejected.Key);
@@ -109,7 +114,7 @@ public sealed class SandboxRailTests
     {
         // 1 BTC, 0.00001 fee: 0.3 and 0.4 fit (0.70001); 0.5 would make 1.20001. The 402 payout costs nothing.
         _options.InitialBalance = 1m;
-        var prepared = await Rail(Chain).Prepare(Attempt(Chain, 0.5m, 0.3m, 0.4m, 0.70001402m), Ct);
+        var prepared = await Rail(Chain).Prepare(Attempt(Chain, 0.5m, 0.3m, 0.4m, 0.70001402m), Settings, Ct);
 
         Assert.Equal(["p2", "p3"], prepared.References.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(["p1", "p4"], prepared.Rejected.Keys.Order(StringComparer.Ordinal));
@@ -122,7 +127,7 @@ public sealed class SandboxRailTests
     {
         // Exactly the balance: 0.99999 of outputs plus the 0.00001 fee.
         _options.InitialBalance = 1m;
-        var prepared = await Rail(Chain).Prepare(Attempt(Chain, 0.5m, 0.49999m), Ct);
+        var prepared = await Rail(Chain).Prepare(Attempt(Chain, 0.5m, 0.49999m), Settings, Ct);
 
         Assert.Empty(prepared.Rejected);
     }
@@ -286,7 +291,7 @@ public sealed class SandboxRailTests
         var rail = Rail(Lightning);
         var attempt = Attempt(Lightning, Plain1, Plain2, Plain3);
 
-        var prepared = await rail.Prepare(attempt, Ct);
+        var prepared = await rail.Prepare(attempt, Settings, Ct);
 
         Assert.Empty(prepared.Rejected);
         Assert.Equal(3, prepared.References.Values.Distinct().Count());
@@ -294,7 +299,7 @@ public sealed class SandboxRailTests
         var artifact = Json(prepared.Artifact);
         Assert.Equal("lightning", artifact.GetProperty("kind").GetString());
         Assert.Equal(JsonValueKind.Null, artifact.GetProperty("txid").ValueKind);
-        Assert.Equal(prepared.References, (await rail.Prepare(attempt, Ct)).References); // deterministic
+        Assert.Equal(prepared.References, (await rail.Prepare(attempt, Settings, Ct)).References); // deterministic
     }
 
     [Fact]
@@ -303,7 +308,7 @@ public sealed class SandboxRailTests
         // 0.003 BTC: two payments of 0.001 + 1 sat fee fit, the third (0.00300003 in all) does not.
         _options.InitialBalance = 0.003m;
 
-        var prepared = await Rail(Lightning).Prepare(Attempt(Lightning, Plain1, Plain1, Plain1, Funds402), Ct);
+        var prepared = await Rail(Lightning).Prepare(Attempt(Lightning, Plain1, Plain1, Plain1, Funds402), Settings, Ct);
 
         Assert.Equal(["p1", "p2"], prepared.References.Keys.Order(StringComparer.Ordinal));
         Assert.False(prepared.Rejected["p3"].Culprit);
@@ -423,11 +428,39 @@ public sealed class SandboxRailTests
     }
 
     [Fact]
-    public void RegistryGivesEachMethodItsRail()
+    public async Task RegistryGivesTheSandboxToStoresWithoutARail()
     {
-        var registry = new SandboxRailRegistry(_store, _options, _clock);
+        var configs = new InMemoryRailConfigs();
+        using var http = new HttpClient();
+        var registry = new RailRegistry(configs, _store, _options, http, _clock);
+        configs.Set(new RailConfig("s3", Chain, "type=bitcoind;server=http://127.0.0.1:18443;user=u;password=p;wallet=w", "regtest", "{}", T0, T0));
 
-        Assert.Same(registry.For("s1", Chain), registry.For("s2", Chain));
-        Assert.NotSame(registry.For("s1", Chain), registry.For("s1", Lightning));
+        Assert.Same(await registry.For("s1", Chain, Ct), await registry.For("s2", Chain, Ct));
+        Assert.IsType<SandboxRail>(await registry.For("s1", Lightning, Ct));
+        Assert.NotSame(await registry.For("s1", Chain, Ct), await registry.For("s1", Lightning, Ct));
+        Assert.IsType<Payouts.Rails.Bitcoin.BitcoinCoreRail>(await registry.For("s3", Chain, Ct));
+        Assert.IsType<SandboxRail>(await registry.For("s3", Lightning, Ct));
+    }
+
+    private sealed class InMemoryRailConfigs : IRailConfigStore
+    {
+        private readonly Dictionary<(string, PayoutMethodId), RailConfig> _configs = [];
+
+        public void Set(RailConfig c) => _configs[(c.StoreId, c.MethodId)] = c;
+
+        public Task<RailConfig?> RailConfigGet(string storeId, PayoutMethodId method, CancellationToken ct) =>
+            Task.FromResult(_configs.GetValueOrDefault((storeId, method)));
+
+        public Task<IReadOnlyList<RailConfig>> RailConfigList(string storeId, CancellationToken ct) =>
+            Task.FromResult<IReadOnlyList<RailConfig>>(_configs.Values.Where(c => c.StoreId == storeId).ToList());
+
+        public Task<RailConfigWrite> RailConfigUpsert(RailConfig config, CancellationToken ct)
+        {
+            Set(config);
+            return Task.FromResult(RailConfigWrite.Written);
+        }
+
+        public Task<RailConfigWrite> RailConfigDelete(string storeId, PayoutMethodId method, CancellationToken ct) =>
+            Task.FromResult(_configs.Remove((storeId, method)) ? RailConfigWrite.Deleted : RailConfigWrite.NotFound);
     }
 }

@@ -26,6 +26,8 @@ public sealed class UpdateOnChainProcessorRequest : ProcessorPolicyRequest
     public bool? ProcessNewPayoutsInstantly { get; set; }
     public decimal? FeeRateSatPerVbyteMin { get; set; }
     public decimal? FeeRateSatPerVbyteMax { get; set; }
+    public decimal? FeeRateSatPerVbyteFallback { get; set; }
+    public decimal? BatchFeeMax { get; set; }
 }
 
 /// <summary>Greenfield <c>UpdateLightningAutomatedTransferSettings</c>.</summary>
@@ -46,7 +48,8 @@ public sealed record ProcessorPolicyData(
 
 /// <summary>Greenfield <c>OnChainAutomatedTransferSettings</c>.</summary>
 public sealed record OnChainProcessorData(string PayoutMethodId, int FeeTargetBlock, int IntervalSeconds, decimal Threshold, bool ProcessNewPayoutsInstantly,
-    decimal? FeeRateSatPerVbyteMin, decimal? FeeRateSatPerVbyteMax, ProcessorPolicyData Policy);
+    decimal? FeeRateSatPerVbyteMin, decimal? FeeRateSatPerVbyteMax, decimal FeeRateSatPerVbyteFallback, decimal BatchFeeMax,
+    ProcessorPolicyData Policy);
 
 /// <summary>Greenfield <c>LightningAutomatedTransferSettings</c>.</summary>
 public sealed record LightningProcessorData(string PayoutMethodId, int IntervalSeconds, int? CancelPayoutAfterFailures, bool ProcessNewPayoutsInstantly,

@@ -29,5 +29,8 @@ public abstract record PayoutCommand
     /// <paramref name="CountsAsFailure"/>: the payout itself caused it (not, say, a batch-mate or a node crash).</summary>
     public sealed record AbandonSend(string AttemptId, string Reason, bool CountsAsFailure = true) : PayoutCommand;
 
+    /// <summary>A reorg took the confirmed transaction out of the chain: the money is moving again, not arrived.</summary>
+    public sealed record Unconfirm(string AttemptId, string Reason) : PayoutCommand;
+
     public string Name => GetType().Name;
 }

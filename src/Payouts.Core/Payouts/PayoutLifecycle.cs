@@ -22,6 +22,7 @@ public static class PayoutLifecycle
             PayoutCommand.BeginSend c => BeginSend(payout, c, context),
             PayoutCommand.ConfirmSend c => ConfirmSend(payout, c, context),
             PayoutCommand.AbandonSend c => AbandonSend(payout, c, context),
+            PayoutCommand.Unconfirm c => Unconfirm(payout, c, context),
             _ => throw new UnreachableException($"unhandled command {command.Name}"),
         };
         if (outcome is TransitionOutcome.Changed changed)
@@ -169,6 +170,18 @@ public static class PayoutLifecycle
                 next => c.CountsAsFailure ? next with { ErrorCount = p.ErrorCount + 1 } : next),
             PayoutState.AwaitingApproval or PayoutState.AwaitingPayment or PayoutState.Completed or PayoutState.Cancelled
                 => WrongState(p, "returned to AwaitingPayment", "InProgress"),
+        };
+    }
+
+    private static TransitionOutcome Unconfirm(Payout p, PayoutCommand.Unconfirm c, TransitionContext ctx)
+    {
+        Invariant.Ensure(ctx.Actor.IsProcessor);
+        return p.State switch
+        {
+            PayoutState.Completed => Change(p, PayoutState.InProgress, ctx, $"attempt {c.AttemptId} unconfirmed: {c.Reason}",
+                next => next with { PaymentProofJson = null }),
+            PayoutState.AwaitingApproval or PayoutState.AwaitingPayment or PayoutState.InProgress or PayoutState.Cancelled
+                => WrongState(p, "unconfirmed", "Completed"),
         };
     }
 

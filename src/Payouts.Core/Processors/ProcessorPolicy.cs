@@ -24,6 +24,12 @@ public sealed record ProcessorPolicy
 
     public decimal? FeeRateSatPerVbyteMin { get; init; }
     public decimal? FeeRateSatPerVbyteMax { get; init; }
+
+    /// <summary>Used when the node has no fee estimate (a fresh regtest or signet node); still clamped by min and max.</summary>
+    public decimal? FeeRateSatPerVbyteFallback { get; init; }
+
+    /// <summary>The absurd-fee cap: an on-chain batch whose fee would exceed this (BTC) is refused, not sent.</summary>
+    public decimal? BatchFeeMax { get; init; }
     public decimal? LightningFeePercentMax { get; init; }
     public decimal? LightningFeeMax { get; init; }
 

@@ -10,17 +10,27 @@ namespace Payouts.Core.Sending;
 /// </summary>
 public interface IPayoutRail
 {
-    Task<PrepareResult> Prepare(SendAttempt attempt, CancellationToken ct);
+    /// <param name="settings">The processor's settings at claim time (fee target, fee caps).</param>
+    Task<PrepareResult> Prepare(SendAttempt attempt, Processors.ProcessorSettings settings, CancellationToken ct);
 
-    /// <returns>An outcome for every payout of the attempt that has a reference.</returns>
+    /// <returns>An outcome for every live payout of the attempt that has a reference.</returns>
     Task<IReadOnlyDictionary<string, SendOutcome>> Execute(SendAttempt attempt, CancellationToken ct);
 
+    /// <returns>An outcome for every watched payout (<see cref="AttemptPayout.IsWatched"/>) that has a reference.</returns>
     Task<IReadOnlyDictionary<string, SendOutcome>> Status(SendAttempt attempt, CancellationToken ct);
+
+    /// <summary>
+    /// A new artifact that replaces a sent but stuck one (an on-chain fee bump), or null when none is due. It must
+    /// conflict with every earlier version so that at most one can ever confirm. Like any artifact, the reconciler
+    /// commits it before executing it.
+    /// </summary>
+    Task<string?> Replacement(SendAttempt attempt, CancellationToken ct);
 }
 
 public interface IRailRegistry
 {
-    IPayoutRail For(string storeId, PayoutMethodId method);
+    /// <summary>The rail a store has configured for <paramref name="method"/>, or the sandbox when it has none.</summary>
+    Task<IPayoutRail> For(string storeId, PayoutMethodId method, CancellationToken ct);
 }
 
 /// <summary>Crash-test hooks (<c>Payouts:Failpoints</c>): a named failpoint that is on kills the process.</summary>
@@ -37,8 +47,10 @@ public static class FailpointNames
     public const string AfterExecute = "after-execute";
     public const string AfterRecord = "after-record";
     public const string AfterReconcileExecute = "after-reconcile-execute";
+    /// <summary>A replacement (fee bump) is committed and not sent yet.</summary>
+    public const string AfterReplace = "after-replace";
 
-    public static IReadOnlyList<string> All { get; } = [AfterClaim, AfterPrepare, AfterExecute, AfterRecord, AfterReconcileExecute];
+    public static IReadOnlyList<string> All { get; } = [AfterClaim, AfterPrepare, AfterExecute, AfterRecord, AfterReconcileExecute, AfterReplace];
 }
 
 public abstract record ClaimResult
@@ -95,6 +107,12 @@ public interface ISendStore
     /// </summary>
     Task<SendAttempt?> AttemptRecord(string attemptId, ProcessorLease? fence, IReadOnlyDictionary<string, SendOutcome> outcomes,
         TransitionContext context, CancellationToken ct);
+
+    /// <summary>
+    /// Commits a replacement artifact (fee bump) if the attempt still has <paramref name="expected"/>: of two reconcilers
+    /// bumping one attempt, one wins and the other's artifact, never committed, is never sent.
+    /// </summary>
+    Task<bool> AttemptReplaceArtifact(string attemptId, string expected, string replacement, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>A claimed attempt whose node died before preparing: nothing was sent, so its payouts wait again.</summary>
     Task<bool> AttemptAbandonClaimed(string attemptId, TransitionContext context, CancellationToken ct);

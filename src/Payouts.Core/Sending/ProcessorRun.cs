@@ -20,7 +20,6 @@ public sealed class ProcessorRun(ISendStore store, IRailRegistry rails, IFailpoi
     public async Task<Summary> Run(ProcessorLease lease, CancellationToken ct)
     {
         var actor = Actor.Processor(lease.NodeId);
-        var rail = rails.For(lease.StoreId, lease.MethodId);
         var exclude = new HashSet<string>(StringComparer.Ordinal);
         int attempts = 0, claimed = 0, sent = 0, succeeded = 0, failed = 0, unknown = 0;
         string? idle = null;
@@ -38,7 +37,10 @@ public sealed class ProcessorRun(ISendStore store, IRailRegistry rails, IFailpoi
             claimed += attempt.Payouts.Count;
             failpoints.Hit(FailpointNames.AfterClaim);
 
-            var prepared = await rail.Prepare(attempt, ct);
+            // The rail is read after the claim: a rail change commits only while no attempt is unfinished, so an
+            // attempt claimed after it is prepared by the new rail, never by one the store has left.
+            var rail = await rails.For(lease.StoreId, lease.MethodId, ct);
+            var prepared = await rail.Prepare(attempt, lease.Settings, ct);
             var committed = await store.AttemptPrepare(lease, attempt.Id, prepared,
                 context with { Now = time.GetUtcNow() }, ct);
             if (committed is null)

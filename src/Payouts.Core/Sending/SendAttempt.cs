@@ -10,7 +10,10 @@ public enum AttemptState
     Done,
 }
 
-/// <summary>One payout's part of an attempt. Live states hold the payout; only Succeeded and Failed end it.</summary>
+/// <summary>
+/// One payout's part of an attempt. Live states hold the payout; only Succeeded and Failed end it. Confirmed is in
+/// between: the payout is Completed, but a reorg could still undo the transaction, so the rail keeps watching it.
+/// </summary>
 public enum AttemptPayoutState
 {
     Claimed,
@@ -18,13 +21,17 @@ public enum AttemptPayoutState
     Sent,
     InFlight,
     Unknown,
+    Confirmed,
     Succeeded,
     Failed,
 }
 
 public sealed record AttemptPayout(string PayoutId, string Destination, decimal Amount, AttemptPayoutState State, string? Reference, string? Detail)
 {
-    public bool IsLive => State is not (AttemptPayoutState.Succeeded or AttemptPayoutState.Failed);
+    public bool IsLive => State is not (AttemptPayoutState.Confirmed or AttemptPayoutState.Succeeded or AttemptPayoutState.Failed);
+
+    /// <summary>Still asked about: live, or confirmed but not yet beyond reorg depth.</summary>
+    public bool IsWatched => State is not (AttemptPayoutState.Succeeded or AttemptPayoutState.Failed);
 }
 
 /// <summary>One batch sent through a rail (DESIGN §4). <see cref="Artifact"/> is committed before any network send.</summary>
@@ -59,8 +66,11 @@ public abstract record SendOutcome
     /// <summary>A payment the network is still routing.</summary>
     public sealed record InFlight(string? Detail) : SendOutcome;
 
-    /// <summary>Arrived: confirmed on chain, or the payment settled (proof: txid, preimage).</summary>
-    public sealed record Succeeded(string ProofJson) : SendOutcome;
+    /// <summary>
+    /// Arrived: confirmed on chain, or the payment settled (proof: txid, preimage). Not <paramref name="Final"/>: confirmed
+    /// but shallow enough that a reorg could undo it, so the attempt stays watched.
+    /// </summary>
+    public sealed record Succeeded(string ProofJson, bool Final = true) : SendOutcome;
 
     /// <summary>Proven not sent. <paramref name="Culprit"/>: this payout caused it (counts toward disabling it).</summary>
     public sealed record NotSent(string Reason, bool Culprit) : SendOutcome;

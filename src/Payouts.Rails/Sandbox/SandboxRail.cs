@@ -17,7 +17,7 @@ public sealed class SandboxRail(PayoutMethodId method, ISandboxStore store, Sand
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private bool OnChain => method == PayoutMethodId.BtcChain;
 
-    public async Task<PrepareResult> Prepare(SendAttempt attempt, CancellationToken ct)
+    public async Task<PrepareResult> Prepare(SendAttempt attempt, Core.Processors.ProcessorSettings settings, CancellationToken ct)
     {
         var rejected = new Dictionary<string, SendOutcome.NotSent>(StringComparer.Ordinal);
         var candidates = new List<AttemptPayout>();
@@ -73,7 +73,7 @@ public sealed class SandboxRail(PayoutMethodId method, ISandboxStore store, Sand
     {
         var results = new Dictionary<string, SendOutcome>(StringComparer.Ordinal);
         var now = time.GetUtcNow();
-        foreach (var p in attempt.Payouts.Where(p => p.IsLive && p.Reference is not null))
+        foreach (var p in attempt.Payouts.Where(p => p.IsWatched && p.Reference is not null))
         {
             var tx = await store.SandboxTransactionGet(p.Reference!, ct);
             results[p.PayoutId] = tx is null ? new SendOutcome.NotFound()
@@ -83,6 +83,9 @@ public sealed class SandboxRail(PayoutMethodId method, ISandboxStore store, Sand
         }
         return results;
     }
+
+    /// <summary>The sandbox confirms on schedule: nothing gets stuck, so nothing is bumped.</summary>
+    public Task<string?> Replacement(SendAttempt attempt, CancellationToken ct) => Task.FromResult<string?>(null);
 
     private async Task<Func<ArtifactOutput, SendOutcome>> SendChain(SendAttempt attempt, Artifact artifact, CancellationToken ct)
     {
@@ -136,22 +139,4 @@ public sealed class SandboxRail(PayoutMethodId method, ISandboxStore store, Sand
     private sealed record Artifact(string Kind, string? Txid, IReadOnlyList<ArtifactOutput> Outputs);
 
     private sealed record ArtifactOutput(string PayoutId, string Destination, decimal Amount, string Reference);
-}
-
-/// <summary>Until stores can configure real rails, every store sends through the sandbox (<c>type=sandbox</c>).</summary>
-public sealed class SandboxRailRegistry : IRailRegistry
-{
-    private readonly SandboxRail _chain;
-    private readonly SandboxRail _lightning;
-
-    public SandboxRailRegistry(ISandboxStore store, SandboxOptions options, TimeProvider time)
-    {
-        _chain = new SandboxRail(PayoutMethodId.BtcChain, store, options, time);
-        _lightning = new SandboxRail(PayoutMethodId.BtcLightning, store, options, time);
-    }
-
-    public IPayoutRail For(string storeId, PayoutMethodId method) =>
-        method == PayoutMethodId.BtcChain ? _chain
-        : method == PayoutMethodId.BtcLightning ? _lightning
-        : throw new Core.InvariantViolationException($"no rail for {method}");
 }

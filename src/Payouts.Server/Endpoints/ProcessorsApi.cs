@@ -86,10 +86,17 @@ public static class ProcessorsApi
             var threshold = r.Threshold ?? 0m;
             if (threshold < 0 || Amounts.SignificantScale(threshold) > Amounts.ScaleMax || threshold > Amounts.ValueMax)
                 errors.Add("threshold", "The threshold must be an amount of 0 or more.");
-            var policy = Policy(r, errors) with { FeeRateSatPerVbyteMin = r.FeeRateSatPerVbyteMin, FeeRateSatPerVbyteMax = r.FeeRateSatPerVbyteMax };
+            var policy = Policy(r, errors) with
+            {
+                FeeRateSatPerVbyteMin = r.FeeRateSatPerVbyteMin, FeeRateSatPerVbyteMax = r.FeeRateSatPerVbyteMax,
+                FeeRateSatPerVbyteFallback = r.FeeRateSatPerVbyteFallback, BatchFeeMax = r.BatchFeeMax,
+            };
             if (r.FeeRateSatPerVbyteMin is < 1 or > 10_000) errors.Add("feeRateSatPerVbyteMin", "Give a fee rate between 1 and 10000 sat/vB.");
             if (r.FeeRateSatPerVbyteMax is < 1 or > 10_000 || r.FeeRateSatPerVbyteMax < r.FeeRateSatPerVbyteMin)
                 errors.Add("feeRateSatPerVbyteMax", "Give a fee rate between the minimum and 10000 sat/vB.");
+            if (r.FeeRateSatPerVbyteFallback is < 1 or > 10_000) errors.Add("feeRateSatPerVbyteFallback", "Give a fee rate between 1 and 10000 sat/vB.");
+            if (r.BatchFeeMax is <= 0 or > 1 || (r.BatchFeeMax is { } cap && Amounts.SignificantScale(cap) > 8))
+                errors.Add("batchFeeMax", "Give a fee cap above 0 and at most 1 BTC, with at most 8 decimals.");
             settings = Settings(storeId, method, type, interval, r.ProcessNewPayoutsInstantly ?? false, threshold, target, null, existing, now) with { Policy = policy };
         }
         else
@@ -200,7 +207,8 @@ public static class ProcessorsApi
         var policy = new ProcessorPolicyData(p.PayoutAmountMin, p.PayoutAmountMax, p.BatchSizeMax, p.DailyAmountMax, p.DeniedDestinations, p.AllowedAddressTypes);
         return s.Type == ProcessorType.OnChain
             ? new OnChainProcessorData(s.MethodId.Value, s.FeeBlockTarget ?? ProcessorSettings.FeeBlockTargetDefault, s.IntervalSeconds, s.Threshold,
-                s.ProcessNewPayoutsInstantly, p.FeeRateSatPerVbyteMin, p.FeeRateSatPerVbyteMax, policy)
+                s.ProcessNewPayoutsInstantly, p.FeeRateSatPerVbyteMin, p.FeeRateSatPerVbyteMax,
+                OnChainFees.Fallback(p), OnChainFees.BatchFeeCap(p), policy)
             : new LightningProcessorData(s.MethodId.Value, s.IntervalSeconds, s.CancelPayoutAfterFailures, s.ProcessNewPayoutsInstantly,
                 p.LightningFeePercentMax, p.LightningFeeMax, policy);
     }

@@ -14,8 +14,12 @@ internal static partial class ProcessorLog
     public static partial void RunFailed(ILogger logger, Exception ex, string storeId, string payoutMethodId, long epoch);
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Information,
-        Message = "Reconciled {Checked} attempt(s): {Abandoned} abandoned, {Completed} payouts completed, {Returned} returned, {Reexecuted} re-sent")]
-    public static partial void Reconciled(ILogger logger, int @checked, int abandoned, int completed, int returned, int reexecuted);
+        Message = "Reconciled {Checked} attempt(s): {Abandoned} abandoned, {Completed} payouts completed, {Returned} returned, {Reexecuted} re-sent, {Replaced} replaced")]
+    public static partial void Reconciled(ILogger logger, int @checked, int abandoned, int completed, int returned, int reexecuted, int replaced);
+
+    [LoggerMessage(EventId = 4020, Level = LogLevel.Warning,
+        Message = "Reconciling {Failed} attempt(s) failed (rail unreachable?); retrying next period. Last: {LastFailure}")]
+    public static partial void ReconcileAttemptsFailed(ILogger logger, int failed, string? lastFailure);
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "Reconciliation failed; retrying next period")]
     public static partial void ReconcileFailed(ILogger logger, Exception ex);

@@ -83,8 +83,10 @@ public sealed class ReconcilerService(Reconciler reconciler, IOptions<ProcessorO
             try
             {
                 var s = await reconciler.RunOnce(stoppingToken);
-                if (s.Abandoned + s.Completed + s.Returned + s.Reexecuted > 0)
-                    ProcessorLog.Reconciled(logger, s.Checked, s.Abandoned, s.Completed, s.Returned, s.Reexecuted);
+                if (s.Abandoned + s.Completed + s.Returned + s.Reexecuted + s.Replaced > 0)
+                    ProcessorLog.Reconciled(logger, s.Checked, s.Abandoned, s.Completed, s.Returned, s.Reexecuted, s.Replaced);
+                if (s.Failed > 0)
+                    ProcessorLog.ReconcileAttemptsFailed(logger, s.Failed, s.LastFailure);
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not InvariantViolationException)
             {

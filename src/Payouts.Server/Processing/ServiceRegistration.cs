@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Payouts.Core.Ports;
 using Payouts.Core.Sending;
+using Payouts.Rails;
 using Payouts.Rails.Sandbox;
 using Payouts.Server.Hosting;
 using Payouts.Storage;
@@ -17,8 +18,13 @@ public static class ServiceRegistration
         services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.Section);
         services.AddSingleton<ISendStore, SqlSendStore>();
         services.AddSingleton<ISandboxStore, SqlSandboxStore>();
-        services.AddSingleton<IRailRegistry>(sp => new SandboxRailRegistry(
-            sp.GetRequiredService<ISandboxStore>(), sp.GetRequiredService<IOptions<SandboxOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IRailConfigStore, SqlRailConfigStore>();
+        services.AddSingleton(sp => new RailRegistry(sp.GetRequiredService<IRailConfigStore>(), sp.GetRequiredService<ISandboxStore>(),
+            sp.GetRequiredService<IOptions<SandboxOptions>>().Value,
+            // One client for every store's node: per-call timeouts, pooled connections renewed so DNS changes apply.
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan },
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IRailRegistry>(sp => sp.GetRequiredService<RailRegistry>());
         services.AddSingleton<IFailpoints, ConfiguredFailpoints>();
         services.AddSingleton<IProcessorActivity, ProcessorActivity>();
         services.AddSingleton<ProcessorRun>();

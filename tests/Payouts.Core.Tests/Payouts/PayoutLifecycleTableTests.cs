@@ -52,6 +52,7 @@ public sealed class PayoutLifecycleTableTests
     private static PayoutCommand BeginSend(Payout _) => new PayoutCommand.BeginSend("attempt-1");
     private static PayoutCommand ConfirmSend(Payout _) => new PayoutCommand.ConfirmSend("attempt-1", ProofJson);
     private static PayoutCommand AbandonSend(Payout _) => new PayoutCommand.AbandonSend("attempt-1", "rail proved it was not sent");
+    private static PayoutCommand Unconfirm(Payout _) => new PayoutCommand.Unconfirm("attempt-1", "a reorg took the transaction out of the chain");
 
     /// <summary>The order of the outcome columns in every row.</summary>
     private static readonly PayoutState[] Columns = [AwaitingApproval, AwaitingPayment, InProgress, Completed, Cancelled];
@@ -102,6 +103,8 @@ public sealed class PayoutLifecycleTableTests
         R("BeginSend",                 BeginSend,      Processor,                  Invalid,             To(InProgress),      Invalid,             Invalid,     Invalid),
         R("ConfirmSend",               ConfirmSend,    Processor,                  Invalid,             Invalid,             To(Completed),       Same,        Invalid),
         R("AbandonSend",               AbandonSend,    Processor,                  Invalid,             Invalid,             To(AwaitingPayment), Invalid,     Invalid),
+        // A reorg: the only way out of Completed, and only for the processor that watches the transaction.
+        R("Unconfirm",                 Unconfirm,      Processor,                  Invalid,             Invalid,             Invalid,             To(InProgress), Invalid),
     ];
 
     private static readonly Dictionary<(PayoutState State, string Command), (Row Row, Expected Outcome)> Table =
@@ -126,9 +129,9 @@ public sealed class PayoutLifecycleTableTests
         // state) by each manual actor, and each send command by a processor.
         string[] manual = ["Approve(current revision)", "Approve(stale revision)", "Cancel", "MarkPaid", .. states.Select(s => $"Mark({s})")];
         var commands = manual.SelectMany(c => ManualActors.Select(by => $"{c} by {by.Name}"))
-            .Concat(new[] { "BeginSend", "ConfirmSend", "AbandonSend" }.Select(c => $"{c} by {Processor.Name}"))
+            .Concat(new[] { "BeginSend", "ConfirmSend", "AbandonSend", "Unconfirm" }.Select(c => $"{c} by {Processor.Name}"))
             .ToHashSet();
-        Assert.Equal(30, commands.Count);
+        Assert.Equal(31, commands.Count);
 
         var expected = states.SelectMany(s => commands.Select(c => (s, c))).ToHashSet();
         Assert.Equal(states.Length * commands.Count, Table.Count);
@@ -143,7 +146,7 @@ public sealed class PayoutLifecycleTableTests
         var kinds = typeof(PayoutCommand).GetNestedTypes()
             .Where(t => t.IsSubclassOf(typeof(PayoutCommand)))
             .ToHashSet();
-        Assert.Equal(7, kinds.Count);
+        Assert.Equal(8, kinds.Count);
         Assert.True(kinds.SetEquals(Rows.Select(r => r.Make(payout).GetType())), "every kind of PayoutCommand has rows");
         Assert.All(Rows, row =>
         {
@@ -228,6 +231,7 @@ public sealed class PayoutLifecycleTableTests
         }
         Assert.Equal(command is PayoutCommand.AbandonSend ? ErrorCountBefore + 1 : ErrorCountBefore, next.ErrorCount);
         var carriesProof = command is PayoutCommand.MarkPaid or PayoutCommand.Mark or PayoutCommand.ConfirmSend;
-        Assert.Equal(carriesProof ? ProofJson : before.PaymentProofJson, next.PaymentProofJson);
+        // A reorg takes the proof away with the confirmation: the txid it names is no longer in the chain.
+        Assert.Equal(carriesProof ? ProofJson : command is PayoutCommand.Unconfirm ? null : before.PaymentProofJson, next.PaymentProofJson);
     }
 }

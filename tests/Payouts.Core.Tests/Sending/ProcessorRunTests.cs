@@ -404,6 +404,7 @@ public sealed class ProcessorRunTests
     public async Task RunAsksTheRailOfTheLeaseStoreAndMethod()
     {
         var world = new SendingWorld();
+        world.Store.Add(SendingWorld.Waiting("p1", 0.001m, TestData.CreatedAt) with { MethodId = PayoutMethodId.BtcLightning, Destination = "payee@example.com" });
         var lease = world.Store.Lease(SendingWorld.Settings(method: PayoutMethodId.BtcLightning));
 
         await world.Run().Run(lease, Ct);

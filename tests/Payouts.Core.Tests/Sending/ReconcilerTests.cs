@@ -283,4 +283,86 @@ public sealed class ReconcilerTests
         Assert.Equal(claimsBefore, world.Store.ClaimCalls);
         Assert.All(world.Rail.Broadcasts, b => Assert.Equal(1, b.Value));
     }
+
+    [Fact]
+    public async Task ReplacementIsCommittedBeforeItIsSent()
+    {
+        // A stuck batch gets a fee bump: the new artifact must be durable before the rail broadcasts it.
+        var world = new SendingWorld();
+        var attempt = await CrashedRunAsync(world, FailpointNames.AfterExecute, 0.001m, 0.002m);
+        var bumped = FakeRail.ArtifactOf(attempt.Id) + "/bump-1";
+        world.Rail.ReplacementWith = _ => bumped;
+        string? committedWhenSent = null;
+        world.Rail.ExecuteAnswer = (a, _) =>
+        {
+            committedWhenSent = world.Store.Attempts[a.Id].Artifact;
+            return null;
+        };
+
+        var summary = await world.Reconciler().RunOnce(Ct);
+
+        Assert.Equal(1, summary.Replaced);
+        Assert.Equal(bumped, world.Store.Attempts[attempt.Id].Artifact);
+        Assert.Equal(bumped, world.Rail.Executed[^1].Artifact);
+        Assert.Equal(bumped, committedWhenSent);
+        var log = world.CallLog;
+        Assert.True(log.IndexOf("store.replace") < log.IndexOf("rail.execute"), string.Join(", ", log));
+    }
+
+    [Fact]
+    public async Task ReplacementLostToAnotherReconcilerIsNeverSent()
+    {
+        var world = new SendingWorld();
+        var attempt = await CrashedRunAsync(world, FailpointNames.AfterExecute, 0.001m);
+        world.Rail.ReplacementWith = a =>
+        {
+            // Another node commits its own bump first.
+            world.Store.Attempts[a.Id] = world.Store.Attempts[a.Id] with { Artifact = FakeRail.ArtifactOf(a.Id) + "/other-node" };
+            return FakeRail.ArtifactOf(a.Id) + "/mine";
+        };
+
+        var summary = await world.Reconciler().RunOnce(Ct);
+
+        Assert.Equal(0, summary.Replaced);
+        Assert.DoesNotContain("rail.execute", world.CallLog);
+        Assert.Equal(FakeRail.ArtifactOf(attempt.Id) + "/other-node", world.Store.Attempts[attempt.Id].Artifact);
+    }
+
+    [Fact]
+    public async Task NoReplacementIsAskedWhileThePayoutsAreNotSent()
+    {
+        // Only a send the rail reports as sent-but-unconfirmed can be stuck; unknown, in-flight or confirmed ones cannot be bumped.
+        var world = new SendingWorld();
+        await CrashedRunAsync(world, FailpointNames.AfterExecute, 0.001m);
+        world.Rail.StatusWith = a => a.Payouts.ToDictionary(p => p.PayoutId, SendOutcome (_) => new SendOutcome.Unknown("timeout"));
+
+        await world.Reconciler().RunOnce(Ct);
+
+        Assert.DoesNotContain("rail.replacement", world.CallLog);
+    }
+
+    [Fact]
+    public async Task OneAttemptsUnreachableRailDoesNotStopTheOthers()
+    {
+        var world = new SendingWorld();
+        await CrashedRunAsync(world, FailpointNames.AfterExecute, 0.001m);
+        world.AddWaiting(0.002m);
+        var lease = world.Store.Lease(SendingWorld.Settings(), epoch: 8);
+        world.Failpoints.CrashAt = FailpointNames.AfterExecute;
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => world.Run().Run(lease, Ct));
+        world.Failpoints.CrashAt = null;
+        world.Store.KillLeases();
+        var first = world.Store.Attempts.Values.OrderBy(a => a.CreatedAt).ThenBy(a => a.Id, StringComparer.Ordinal).First().Id;
+        world.Rail.StatusWith = a => a.Id == first
+            ? throw new HttpRequestException("connection refused")
+            : a.Payouts.ToDictionary(p => p.PayoutId, SendOutcome (_) => new SendOutcome.Succeeded("{}"));
+
+        var summary = await world.Reconciler().RunOnce(Ct);
+
+        Assert.Equal(2, summary.Checked);
+        Assert.Equal(1, summary.Failed);
+        Assert.Contains("connection refused", summary.LastFailure, StringComparison.Ordinal);
+        Assert.Equal(1, summary.Completed);
+        Assert.Single(world.Store.Payouts.Values, p => p.State == PayoutState.Completed);
+    }
 }

@@ -25,6 +25,9 @@ internal sealed class FakeRail(List<string> callLog) : IPayoutRail
     /// <summary>Replaces <see cref="Execute"/> entirely (to throw, for example).</summary>
     public Func<SendAttempt, IReadOnlyDictionary<string, SendOutcome>>? ExecuteWith { get; set; }
 
+    /// <summary>Answers <see cref="Replacement"/> (a fee bump's artifact); none by default.</summary>
+    public Func<SendAttempt, string?>? ReplacementWith { get; set; }
+
     /// <summary>Replaces <see cref="Status"/> entirely.</summary>
     public Func<SendAttempt, IReadOnlyDictionary<string, SendOutcome>>? StatusWith { get; set; }
 
@@ -39,7 +42,7 @@ internal sealed class FakeRail(List<string> callLog) : IPayoutRail
 
     public static string ReferenceOf(string attemptId, string payoutId) => $"ref-{attemptId}-{payoutId}";
 
-    public async Task<PrepareResult> Prepare(SendAttempt attempt, CancellationToken ct)
+    public async Task<PrepareResult> Prepare(SendAttempt attempt, Core.Processors.ProcessorSettings settings, CancellationToken ct)
     {
         CallLog.Add("rail.prepare");
         Prepared.Add(attempt);
@@ -59,7 +62,7 @@ internal sealed class FakeRail(List<string> callLog) : IPayoutRail
         // The crash-safety rule, checked where the money would leave: only a committed artifact is ever sent. An
         // invariant violation, because a run treats any other exception from Execute as "the request may have left".
         Invariant.Ensure(attempt.State is AttemptState.Prepared or AttemptState.Done);
-        Invariant.Ensure(attempt.Artifact == ArtifactOf(attempt.Id));
+        Invariant.Ensure(attempt.Artifact is not null && attempt.Artifact.StartsWith(ArtifactOf(attempt.Id), StringComparison.Ordinal));
         if (ExecuteWith is not null)
             return Task.FromResult(ExecuteWith(attempt));
         var results = new Dictionary<string, SendOutcome>(StringComparer.Ordinal);
@@ -84,16 +87,22 @@ internal sealed class FakeRail(List<string> callLog) : IPayoutRail
             StringComparer.Ordinal);
         return Task.FromResult<IReadOnlyDictionary<string, SendOutcome>>(results);
     }
+
+    public Task<string?> Replacement(SendAttempt attempt, CancellationToken ct)
+    {
+        CallLog.Add("rail.replacement");
+        return Task.FromResult(ReplacementWith?.Invoke(attempt));
+    }
 }
 
 internal sealed class FakeRailRegistry(IPayoutRail rail) : IRailRegistry
 {
     public List<(string StoreId, PayoutMethodId Method)> Asked { get; } = [];
 
-    public IPayoutRail For(string storeId, PayoutMethodId method)
+    public Task<IPayoutRail> For(string storeId, PayoutMethodId method, CancellationToken ct)
     {
         Asked.Add((storeId, method));
-        return rail;
+        return Task.FromResult(rail);
     }
 }
 

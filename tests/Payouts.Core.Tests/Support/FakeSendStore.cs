@@ -169,6 +169,15 @@ internal sealed class FakeSendStore(List<string> callLog) : ISendStore
         return Task.FromResult<SendAttempt?>(Attempts[attemptId]);
     }
 
+    public Task<bool> AttemptReplaceArtifact(string attemptId, string expected, string replacement, DateTimeOffset now, CancellationToken ct)
+    {
+        CallLog.Add("store.replace");
+        if (!Attempts.TryGetValue(attemptId, out var attempt) || attempt.State != AttemptState.Prepared || attempt.Artifact != expected)
+            return Task.FromResult(false);
+        Attempts[attemptId] = attempt with { Artifact = replacement };
+        return Task.FromResult(true);
+    }
+
     public Task<bool> AttemptAbandonClaimed(string attemptId, TransitionContext context, CancellationToken ct)
     {
         CallLog.Add("store.abandon");

@@ -85,6 +85,18 @@ public sealed class PermissionMatrixTests(PermissionMatrixTests.Fixture fx) : IC
     private static Func<Fixture, Task<Target>> FreshStoreForProcessor(string processor, string method, string body) => async fx =>
         new Target(await Http.CreateStore(fx.Admin, "Processors"), new() { ["processor"] = processor, ["payoutMethodId"] = method }, body);
 
+    private const string SandboxRailBody = """{"connectionString":"type=sandbox","network":"regtest"}""";
+
+    private static async Task<Target> FreshStoreForRail(Fixture fx) =>
+        new(await Http.CreateStore(fx.Admin, "Rails"), new() { ["payoutMethodId"] = "BTC-CHAIN" }, SandboxRailBody);
+
+    private static async Task<Target> FreshStoreWithRail(Fixture fx)
+    {
+        var storeId = await Http.CreateStore(fx.Admin, "Rails");
+        await Http.Expect(await fx.Admin.PutAsync($"/api/v1/stores/{storeId}/rails/BTC-CHAIN", Http.Json(SandboxRailBody)), HttpStatusCode.OK);
+        return new Target(storeId, new() { ["payoutMethodId"] = "BTC-CHAIN" });
+    }
+
     private static async Task<Target> FreshStoreWithProcessor(Fixture fx)
     {
         var storeId = await Http.CreateStore(fx.Admin, "Processors");
@@ -271,6 +283,18 @@ public sealed class PermissionMatrixTests(PermissionMatrixTests.Fixture fx) : IC
         new("DELETE", "/api/v1/stores/{storeId}/payout-processors/{processor}/{payoutMethodId}", FreshStoreWithProcessor,
             StoreScoped(StoreModifySettings, StoreViewSettings), Watch: AdminGet("/api/v1/stores/{storeId}/payout-processors"),
             Verify: async o => Assert.Equal("200 []", await o.Fx.AdminRead($"/api/v1/stores/{o.Target.StoreId}/payout-processors"))),
+
+        new("GET", "/api/v1/stores/{storeId}/rails", Shared, StoreScoped(StoreViewSettings, ManagePayouts), Verify: IsArray),
+        new("GET", "/api/v1/stores/{storeId}/rails/{payoutMethodId}", Shared, StoreScoped(StoreViewSettings, ManagePayouts),
+            Verify: o => Task.Run(() => Assert.Equal("sandbox", o.Body!["type"]!.GetValue<string>()))),
+        new("PUT", "/api/v1/stores/{storeId}/rails/{payoutMethodId}", FreshStoreForRail,
+            StoreScoped(StoreModifySettings, StoreViewSettings), Watch: AdminGet("/api/v1/stores/{storeId}/rails/BTC-CHAIN"),
+            Verify: async o => Assert.Contains("\"network\":\"regtest\"", await o.Fx.AdminRead($"/api/v1/stores/{o.Target.StoreId}/rails/BTC-CHAIN"), StringComparison.Ordinal)),
+        new("DELETE", "/api/v1/stores/{storeId}/rails/{payoutMethodId}", FreshStoreWithRail,
+            StoreScoped(StoreModifySettings, StoreViewSettings), Watch: AdminGet("/api/v1/stores/{storeId}/rails/BTC-CHAIN"),
+            Verify: async o => Assert.Contains("\"isDefault\":true", await o.Fx.AdminRead($"/api/v1/stores/{o.Target.StoreId}/rails/BTC-CHAIN"), StringComparison.Ordinal)),
+        new("POST", "/api/v1/stores/{storeId}/rails/{payoutMethodId}/test", Shared, StoreScoped(StoreModifySettings, StoreViewSettings),
+            Verify: o => Task.Run(() => Assert.True(o.Body!["ok"]!.GetValue<bool>()))),
     ];
 
     /// <summary>The six commands on one payout; the store routes and the flattened routes need the same permissions.</summary>
@@ -314,8 +338,8 @@ public sealed class PermissionMatrixTests(PermissionMatrixTests.Fixture fx) : IC
         Assert.Equal(table.Count, table.Distinct().Count());
         Assert.Empty(mapped.Except(table));
         Assert.Empty(table.Except(mapped));
-        // 28 store-scoped endpoints, each tried with a key of another store.
-        Assert.Equal(28, Rows.Count(r => r.Variants.Any(v => v.Name.EndsWith("of another store", StringComparison.Ordinal))));
+        // 33 store-scoped endpoints, each tried with a key of another store.
+        Assert.Equal(33, Rows.Count(r => r.Variants.Any(v => v.Name.EndsWith("of another store", StringComparison.Ordinal))));
 
         static string Normalize(string raw) => raw.Length > 1 ? raw.TrimEnd('/') : raw;
     }

@@ -18,12 +18,12 @@ UPDATE send_attempts SET state = 'done', updated_at_ms = @NowMs WHERE id = @Id A
 UPDATE send_attempts SET state = 'done', updated_at_ms = @NowMs
 WHERE id = @Id AND state = 'prepared' AND NOT EXISTS (
     SELECT 1 FROM send_attempt_payouts
-    WHERE attempt_id = @Id AND state IN ('claimed', 'prepared', 'sent', 'in_flight', 'unknown'));
+    WHERE attempt_id = @Id AND state IN ('claimed', 'prepared', 'sent', 'in_flight', 'unknown', 'confirmed'));
 
 -- name: AttemptPayoutSetState
--- Terminal rows never change again; a late or repeated outcome is ignored.
+-- Terminal rows never change again; a late or repeated outcome is ignored. A confirmed row may still change: a reorg.
 UPDATE send_attempt_payouts SET state = @State, reference = COALESCE(@Reference, reference), detail = @Detail, updated_at_ms = @NowMs
-WHERE attempt_id = @AttemptId AND payout_id = @PayoutId AND state IN ('claimed', 'prepared', 'sent', 'in_flight', 'unknown');
+WHERE attempt_id = @AttemptId AND payout_id = @PayoutId AND state IN ('claimed', 'prepared', 'sent', 'in_flight', 'unknown', 'confirmed');
 
 -- name: AttemptGetById
 SELECT id, store_id, payout_method_id, epoch, node_id, state, artifact, created_at_ms FROM send_attempts WHERE id = @Id;
@@ -39,3 +39,11 @@ WHERE attempt_id = @AttemptId ORDER BY payout_id;
 -- name: AttemptPayoutLiveCount
 SELECT count(*) FROM send_attempt_payouts
 WHERE payout_id = @PayoutId AND state IN ('claimed', 'prepared', 'sent', 'in_flight', 'unknown');
+
+-- name: AttemptReplaceArtifact
+-- Compare-and-set: of two reconcilers bumping one attempt, one commits; the other's artifact is never sent.
+UPDATE send_attempts SET artifact = @Replacement, updated_at_ms = @NowMs
+WHERE id = @Id AND state = 'prepared' AND artifact = @Expected;
+
+-- name: AttemptUnfinishedCount
+SELECT count(*) FROM send_attempts WHERE store_id = @StoreId AND payout_method_id = @PayoutMethodId AND state <> 'done';

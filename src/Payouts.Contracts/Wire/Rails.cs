@@ -1,0 +1,23 @@
+namespace Payouts.Contracts.Wire;
+
+/// <summary>
+/// A store's rail for one payout method (beyond Greenfield, where the node is the server's, not the store's).
+/// <c>connectionString</c> in BTCPay's style, e.g. <c>type=bitcoind;server=http://127.0.0.1:8332;cookiefile=/data/.cookie;wallet=store1</c>.
+/// </summary>
+public sealed class RailRequest
+{
+    public string? ConnectionString { get; set; }
+    /// <summary>mainnet, testnet, signet or regtest.</summary>
+    public string? Network { get; set; }
+    public int? MinConfirmations { get; set; }
+    public int? FinalConfirmations { get; set; }
+    public int? FeeBumpAfterMinutes { get; set; }
+}
+
+/// <summary>A configured rail; the connection string with its secrets masked (<c>password=***</c>).</summary>
+public sealed record RailData(string PayoutMethodId, string Type, string ConnectionString, string? Network,
+    int? MinConfirmations, int? FinalConfirmations, int? FeeBumpAfterMinutes, bool IsDefault, DateTimeOffset? UpdatedAt);
+
+/// <summary>What a connection test found. <c>ok</c> is true when the node answered and nothing is in the way of sending.</summary>
+public sealed record RailTestData(bool Ok, string Type, string? Chain, long? Blocks, long? NodeVersion, string? Wallet,
+    decimal? BalanceTrusted, decimal? BalancePending, IReadOnlyList<string> Problems);
