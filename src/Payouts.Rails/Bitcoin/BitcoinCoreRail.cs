@@ -246,9 +246,20 @@ public sealed class BitcoinCoreRail(BitcoindRpcClient rpc, BitcoinRailSettings s
             await Unlock(inputs, ct);
             return null;
         }
-        var processed = await rpc.Wallet("walletprocesspsbt", ct, psbt, true, "ALL", true, true);
-        var finalized = await rpc.Wallet("finalizepsbt", ct, processed!["psbt"]!.GetValue<string>(), true);
-        if (finalized?["complete"]?.GetValue<bool>() != true || finalized["hex"]?.GetValue<string>() is not { } hex)
+        string? hex;
+        try
+        {
+            var processed = await rpc.Wallet("walletprocesspsbt", ct, psbt, true, "ALL", true, true);
+            var finalized = await rpc.Wallet("finalizepsbt", ct, processed!["psbt"]!.GetValue<string>(), true);
+            hex = finalized?["complete"]?.GetValue<bool>() == true ? finalized["hex"]?.GetValue<string>() : null;
+        }
+        catch (Exception ex) when (IsNodeTrouble(ex))
+        {
+            // Unsigned, so it cannot leave: give its coins back to the wallet for the next batch.
+            await Unlock(inputs, CancellationToken.None);
+            throw;
+        }
+        if (hex is null)
         {
             await Unlock(inputs, ct);
             throw new BitcoindRpcException("walletprocesspsbt", BitcoindRpcException.WalletError,
