@@ -33,6 +33,8 @@ public enum ErrorCode
     UnsupportedMediaType = 32,
     ConcurrentUpdate = 33,
     InvalidRequest = 34,
+    /// <summary>The code of a 422 entry (not a body of its own): the destination is not valid for the method.</summary>
+    InvalidDestination = 35,
 
     // Authentication and authorization.
     Unauthenticated = 40,

@@ -29,6 +29,7 @@ public static class ErrorCodes
         new(ErrorCode.UnsupportedMediaType, "unsupported-media-type", 415, "The request body must be application/json."),
         new(ErrorCode.ConcurrentUpdate, "concurrent-update", 409, "The payout kept changing while this request was applied; retry."),
         new(ErrorCode.InvalidRequest, "invalid-request", 400, "The request is not valid."),
+        new(ErrorCode.InvalidDestination, "invalid-destination", 422, "The destination is not valid for this payout method."),
         new(ErrorCode.Unauthenticated, "unauthenticated", 401, "Authentication is required: send 'Authorization: token <api key>'."),
         new(ErrorCode.MissingPermission, "missing-permission", 403, "The API key does not have the permission this request needs."),
         new(ErrorCode.ServiceUnavailable, "service-unavailable", 503, "The service is temporarily unavailable; retry later."),

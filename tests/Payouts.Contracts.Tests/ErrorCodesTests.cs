@@ -69,6 +69,7 @@ public sealed class ErrorCodesTests
     [InlineData(ErrorCode.UnsupportedMediaType, 32, "unsupported-media-type", 415)]
     [InlineData(ErrorCode.ConcurrentUpdate, 33, "concurrent-update", 409)]
     [InlineData(ErrorCode.InvalidRequest, 34, "invalid-request", 400)]
+    [InlineData(ErrorCode.InvalidDestination, 35, "invalid-destination", 422)]
     [InlineData(ErrorCode.Unauthenticated, 40, "unauthenticated", 401)]
     [InlineData(ErrorCode.MissingPermission, 41, "missing-permission", 403)]
     [InlineData(ErrorCode.ServiceUnavailable, 50, "service-unavailable", 503)]

@@ -27,7 +27,7 @@ public abstract class SandboxStoreTests : EngineTestBase
     private static SandboxSend Send(string reference, string storeId = "s1", decimal fee = 0.001m, PayoutMethodId? method = null,
         params (string PayoutId, decimal Amount)[] outputs) =>
         new(reference, storeId, method ?? Chain, fee,
-            outputs.Select(o => new SandboxOutput(o.PayoutId, $"bc1q{o.PayoutId}", o.Amount)).ToList(),
+            outputs.Select(o => new SandboxOutput(o.PayoutId, Addresses.For(o.PayoutId), o.Amount)).ToList(),
             "sent", T0, T0.AddSeconds(2), Initial);
 
     [StoreFact]
@@ -42,8 +42,8 @@ public abstract class SandboxStoreTests : EngineTestBase
         var ledger = await sandbox.SandboxLedgerList("s1", 0, 100, Ct);
         Assert.Equal(
             [
-                ("p1", "s1", Chain, "bc1qp1", 1.5m, "tx1", T0),
-                ("p2", "s1", Chain, "bc1qp2", 2.25m, "tx1", T0),
+                ("p1", "s1", Chain, Addresses.For("p1"), 1.5m, "tx1", T0),
+                ("p2", "s1", Chain, Addresses.For("p2"), 2.25m, "tx1", T0),
             ],
             ledger.Select(e => (e.PayoutId, e.StoreId, e.Method, e.Destination, e.Amount, e.Reference, e.SentAt)));
         Assert.True(ledger[0].Id < ledger[1].Id);

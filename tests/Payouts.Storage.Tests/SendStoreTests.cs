@@ -69,7 +69,7 @@ public abstract class SendStoreTests : EngineTestBase
                 Id = $"{storeId}-p{n}",
                 StoreId = storeId,
                 MethodId = Chain,
-                Destination = $"bc1q{storeId}dest{n}",
+                Destination = Addresses.For($"{storeId}dest{n}"),
                 OriginalAmount = amount,
                 OriginalCurrency = "BTC",
                 PayoutCurrency = "BTC",
@@ -385,8 +385,8 @@ public abstract class SendStoreTests : EngineTestBase
         Assert.Null(attempt.Artifact);
         Assert.Equal(
             [
-                new AttemptPayout("s1-p1", "bc1qs1dest1", 0.001m, AttemptPayoutState.Claimed, null, null),
-                new AttemptPayout("s1-p3", "bc1qs1dest3", 0.003m, AttemptPayoutState.Claimed, null, null),
+                new AttemptPayout("s1-p1", Addresses.For("s1dest1"), 0.001m, AttemptPayoutState.Claimed, null, null),
+                new AttemptPayout("s1-p3", Addresses.For("s1dest3"), 0.003m, AttemptPayoutState.Claimed, null, null),
             ],
             attempt.Payouts);
         var stored = Assert.IsType<SendAttempt>(await w.Send.AttemptGetById(attempt.Id, Ct));
@@ -532,9 +532,9 @@ public abstract class SendStoreTests : EngineTestBase
         Assert.Equal($"artifact-{attempt.Id}", committed.Artifact);
         Assert.Equal(
             [
-                new AttemptPayout("s1-p1", "bc1qs1dest1", 0.001m, AttemptPayoutState.Failed, null, "insufficient funds for this payout"),
-                new AttemptPayout("s1-p2", "bc1qs1dest2", 0.002m, AttemptPayoutState.Failed, null, "the wallet cannot fund it"),
-                new AttemptPayout("s1-p3", "bc1qs1dest3", 0.003m, AttemptPayoutState.Prepared, "r-s1-p3", null),
+                new AttemptPayout("s1-p1", Addresses.For("s1dest1"), 0.001m, AttemptPayoutState.Failed, null, "insufficient funds for this payout"),
+                new AttemptPayout("s1-p2", Addresses.For("s1dest2"), 0.002m, AttemptPayoutState.Failed, null, "the wallet cannot fund it"),
+                new AttemptPayout("s1-p3", Addresses.For("s1dest3"), 0.003m, AttemptPayoutState.Prepared, "r-s1-p3", null),
             ],
             committed.Payouts);
         Assert.Equal(committed.Payouts, (await w.Send.AttemptGetById(attempt.Id, Ct))!.Payouts);

@@ -1,18 +1,21 @@
 using System.Text.RegularExpressions;
 using Payouts.Contracts;
+using Payouts.Core.Bitcoin;
 
 namespace Payouts.Core.Payouts;
 
 /// <summary>
-/// Syntax checks and the canonical form of a destination, so that "BC1Q…" and "bc1q…" are one destination
-/// for the one-active-payout-per-destination rule. Full checksum and network validation belongs to the rails.
+/// Checks a destination and gives its canonical form, so that "BC1Q…" and "bc1q…" are one destination for the
+/// one-active-payout-per-destination rule. On-chain addresses are checked in full (checksum, network, witness
+/// version and length); Lightning destinations only by syntax, since an invoice's checks need its rail.
 /// </summary>
 public static partial class Destinations
 {
     /// <summary>A BOLT11 invoice with a long description can pass 1,000 characters; nothing legitimate needs 2,000.</summary>
     public const int LengthMax = 2000;
 
-    public static DestinationResult Normalize(PayoutMethodId method, string? raw)
+    /// <param name="network">The store wallet's network; null accepts an on-chain address of any network.</param>
+    public static DestinationResult Normalize(PayoutMethodId method, string? raw, BitcoinNetwork? network = null)
     {
         if (string.IsNullOrWhiteSpace(raw))
             return DestinationResult.Invalid("is required");
@@ -23,13 +26,13 @@ public static partial class Destinations
             return DestinationResult.Invalid("must be printable ASCII without spaces");
 
         if (method == PayoutMethodId.BtcChain)
-            return NormalizeChain(text);
+            return NormalizeChain(text, network);
         if (method == PayoutMethodId.BtcLightning)
             return NormalizeLightning(text);
         throw new InvariantViolationException($"unknown payout method {method}");
     }
 
-    private static DestinationResult NormalizeChain(string text)
+    private static DestinationResult NormalizeChain(string text, BitcoinNetwork? network)
     {
         var address = text;
         if (address.StartsWith("bitcoin:", StringComparison.OrdinalIgnoreCase))
@@ -39,16 +42,9 @@ public static partial class Destinations
             var q = address.IndexOf('?', StringComparison.Ordinal);
             if (q >= 0) address = address[..q];
         }
-        if (Bech32Address().IsMatch(address))
-        {
-            // Bech32 must not mix cases (BIP173); its canonical form is lowercase.
-            if (address != address.ToLowerInvariant() && address != address.ToUpperInvariant())
-                return DestinationResult.Invalid("is a bech32 address with mixed case");
-            return DestinationResult.Valid(address.ToLowerInvariant());
-        }
-        if (Base58Address().IsMatch(address))
-            return DestinationResult.Valid(address);
-        return DestinationResult.Invalid("is not a Bitcoin address");
+        return BitcoinAddress.TryParse(address, network, out var parsed, out var error)
+            ? DestinationResult.Valid(parsed.Text)
+            : DestinationResult.Invalid(error);
     }
 
     private static DestinationResult NormalizeLightning(string text)
@@ -60,12 +56,6 @@ public static partial class Destinations
             return DestinationResult.Valid(value.ToLowerInvariant());
         return DestinationResult.Invalid("is not a BOLT11 invoice, LNURL or Lightning address");
     }
-
-    [GeneratedRegex("^(bc|tb|bcrt)1[ac-hj-np-z02-9]{8,87}$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex Bech32Address();
-
-    [GeneratedRegex("^[1-9A-HJ-NP-Za-km-z]{25,35}$", RegexOptions.CultureInvariant)]
-    private static partial Regex Base58Address();
 
     [GeneratedRegex("^ln(bc|tb|tbs|bcrt)[0-9a-z]*1[ac-hj-np-z02-9]{50,}$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Bolt11Invoice();

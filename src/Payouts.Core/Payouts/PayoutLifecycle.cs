@@ -78,7 +78,7 @@ public static class PayoutLifecycle
         if (c.Revision != p.Revision)
             return new TransitionOutcome.Refused(ErrorCode.OldRevision,
                 $"The payout is at revision {p.Revision}, not {c.Revision}; fetch it again before approving.");
-        return Approval(p.OriginalAmount, p.OriginalCurrency, PayoutMethods.Get(p.MethodId), c.Rate) switch
+        return Approval(p.OriginalAmount, p.OriginalCurrency, PayoutMethods.For(p.MethodId, p.Destination), c.Rate) switch
         {
             ApprovalResult.Approved a => Change(p, PayoutState.AwaitingPayment, ctx,
                 $"approved: {a.PayoutAmount} {p.PayoutCurrency} at rate {a.Rate}",

@@ -122,7 +122,7 @@ public sealed class PayoutService(IPayoutsStore store, IProcessorActivity proces
     {
         Invariant.Ensure(request.StoreId is not null);
         Invariant.Ensure(request.Amount is not null);
-        var method = PayoutMethods.Get(request.MethodId);
+        var method = PayoutMethods.For(request.MethodId, request.Destination);
         if (request.Amount.Value < method.AmountMin)
             return new Failure(ErrorCode.AmountTooLow, $"The amount must be at least {method.AmountMin} {method.Currency} for {method.Id}.");
         var payout = Draft(request, request.StoreId, method.Currency, request.Amount.Value, now);
@@ -137,12 +137,12 @@ public sealed class PayoutService(IPayoutsStore store, IProcessorActivity proces
             var pp = snapshot.PullPayment;
             if (request.StoreId is not null && pp.StoreId != request.StoreId)
                 return Failure.Of(ErrorCode.PullPaymentNotFound);
-            var decision = ClaimRules.Decide(snapshot, request.MethodId, request.Amount, now);
+            var method = PayoutMethods.For(request.MethodId, request.Destination);
+            var decision = ClaimRules.Decide(snapshot, method, request.Amount, now);
             if (decision is ClaimDecision.Refused refused)
                 return new Failure(refused.Code, refused.Message);
             var decided = (ClaimDecision.Accepted)decision;
 
-            var method = PayoutMethods.Get(request.MethodId);
             var payout = Draft(request, pp.StoreId, pp.Currency, decided.Amount, now);
             if (request.Approved || pp.AutoApproveClaims)
             {

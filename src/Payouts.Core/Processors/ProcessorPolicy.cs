@@ -1,4 +1,5 @@
 using Payouts.Contracts;
+using Payouts.Core.Bitcoin;
 using Payouts.Core.Payouts;
 
 namespace Payouts.Core.Processors;
@@ -44,6 +45,10 @@ public static class AddressTypes
 
     public static IReadOnlyList<string> All { get; } = [P2pkh, P2sh, P2wpkh, P2wsh, P2tr, Segwit, Bolt11, Lnurl, LightningAddress];
 
+    /// <summary>An on-chain destination that no longer parses (stored before addresses were checked in full). It is not in
+    /// <see cref="All"/>, so no policy can allow it: a processor with an allow-list never sends to it.</summary>
+    public const string Unknown = "unknown";
+
     /// <summary>The type of a normalized destination (see <see cref="Destinations.Normalize"/>).</summary>
     public static string Of(PayoutMethodId method, string destination)
     {
@@ -52,20 +57,17 @@ public static class AddressTypes
             return destination.Contains('@', StringComparison.Ordinal) ? LightningAddress
                 : destination.StartsWith("lnurl", StringComparison.Ordinal) ? Lnurl : Bolt11;
         var address = destination.StartsWith("bitcoin:", StringComparison.OrdinalIgnoreCase) ? destination[8..].Split('?')[0] : destination;
-        var separator = address.IndexOf('1', StringComparison.Ordinal);
-        if (address.StartsWith("bc1", StringComparison.OrdinalIgnoreCase) || address.StartsWith("tb1", StringComparison.OrdinalIgnoreCase)
-            || address.StartsWith("bcrt1", StringComparison.OrdinalIgnoreCase))
+        if (!BitcoinAddress.TryParse(address, network: null, out var parsed, out _))
+            return Unknown;
+        return parsed.Type switch
         {
-            var program = address[(separator + 1)..];
-            return char.ToLowerInvariant(program[0]) switch
-            {
-                'q' when program.Length == 39 => P2wpkh,
-                'q' when program.Length == 59 => P2wsh,
-                'p' => P2tr,
-                _ => Segwit,
-            };
-        }
-        return address[0] is '3' or '2' ? P2sh : P2pkh;
+            BitcoinScriptType.P2pkh => P2pkh,
+            BitcoinScriptType.P2sh => P2sh,
+            BitcoinScriptType.P2wpkh => P2wpkh,
+            BitcoinScriptType.P2wsh => P2wsh,
+            BitcoinScriptType.P2tr => P2tr,
+            BitcoinScriptType.WitnessUnknown => Segwit,
+        };
     }
 }
 

@@ -18,8 +18,9 @@ public abstract record ClaimDecision
 /// <summary>Claims against a pull payment, checked in Greenfield's order.</summary>
 public static class ClaimRules
 {
+    /// <param name="method">The method as it applies to the claim's destination (<see cref="Core.PayoutMethods.For"/>).</param>
     /// <param name="amount">Null claims what remains.</param>
-    public static ClaimDecision Decide(ClaimSnapshot s, PayoutMethodId method, decimal? amount, DateTimeOffset now)
+    public static ClaimDecision Decide(ClaimSnapshot s, PayoutMethod method, decimal? amount, DateTimeOffset now)
     {
         var pp = s.PullPayment;
         if (pp.Archived)
@@ -28,9 +29,9 @@ public static class ClaimRules
             return Refuse(ErrorCode.Expired, $"The pull payment {pp.Id} expired at {expires:u}.");
         if (pp.StartsAt is { } starts && starts > now)
             return Refuse(ErrorCode.NotStarted, $"The pull payment {pp.Id} starts at {starts:u}.");
-        if (!pp.PayoutMethods.Contains(method))
+        if (!pp.PayoutMethods.Contains(method.Id))
             return Refuse(ErrorCode.PaymentMethodNotSupported,
-                $"The pull payment accepts {string.Join(", ", pp.PayoutMethods)}, not {method}.");
+                $"The pull payment accepts {string.Join(", ", pp.PayoutMethods)}, not {method.Id}.");
         if (s.DestinationActive)
             return Refuse(ErrorCode.DuplicateDestination, ErrorCodes.Get(ErrorCode.DuplicateDestination).Message);
 
@@ -46,11 +47,10 @@ public static class ClaimRules
     }
 
     /// <summary>The pull payment's own minimum, and, when it pays in the method's currency, the method's minimum too.</summary>
-    public static decimal MinimumClaim(PullPayment pp, PayoutMethodId method)
+    public static decimal MinimumClaim(PullPayment pp, PayoutMethod method)
     {
-        var m = global::Payouts.Core.PayoutMethods.Get(method);
-        var rate = Currencies.FixedRate(pp.Currency, m.Currency);
-        var methodMinimum = rate is { } r ? m.AmountMin * r : 0m;
+        var rate = Currencies.FixedRate(pp.Currency, method.Currency);
+        var methodMinimum = rate is { } r ? method.AmountMin * r : 0m;
         return Math.Max(pp.MinimumClaim, methodMinimum);
     }
 

@@ -28,9 +28,15 @@ public sealed class ValidationErrors
 
     public bool Any => _errors.Count > 0;
 
-    public IReadOnlyList<GreenfieldValidationError> Entries => _errors;
+    /// <param name="code">For an entry a client may act on by code; its wire form comes from <see cref="ErrorCodes"/>.</param>
+    public void Add(string path, string message, ErrorCode? code = null) =>
+        _errors.Add(new GreenfieldValidationError(path, message, code is { } c ? ErrorCodes.Get(c).Wire : null));
 
-    public void Add(string path, string message) => _errors.Add(new GreenfieldValidationError(path, message));
+    /// <summary>Copies entries checked on their own (one item of a bulk request) under a path prefix, codes kept.</summary>
+    public void AddAll(ValidationErrors other, string pathPrefix)
+    {
+        foreach (var e in other._errors) _errors.Add(e with { Path = pathPrefix + e.Path });
+    }
 
     public IResult ToResult() => ApiResults.Validation(_errors);
 }

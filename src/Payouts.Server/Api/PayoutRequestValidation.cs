@@ -6,6 +6,7 @@ using Payouts.Contracts.Wire;
 using Payouts.Core;
 using Payouts.Core.Money;
 using Payouts.Core.Payouts;
+using Payouts.Core.Processors;
 
 namespace Payouts.Server.Api;
 
@@ -15,8 +16,10 @@ public static class PayoutRequestValidation
     /// <summary>Largest metadata accepted, in bytes of JSON.</summary>
     public const int MetadataBytesMax = 64 * 1024;
 
-    public static NewPayout? Validate(CreatePayoutRequest r, string? storeId, string? pullPaymentId, bool approved,
-        JsonElement? metadata, bool amountRequired, ValidationErrors errors)
+    /// <param name="pullPaymentCurrency">The claimed pull payment's currency, which a claim's amount is in; null when it is
+    /// not known (no such pull payment), and then the claim rules check the minimum instead.</param>
+    public static NewPayout? Validate(CreatePayoutRequest r, string? storeId, string? pullPaymentId, string? pullPaymentCurrency,
+        bool approved, JsonElement? metadata, bool amountRequired, ValidationErrors errors)
     {
         PayoutMethodId? method = null;
         if (string.IsNullOrWhiteSpace(r.PayoutMethodId))
@@ -28,7 +31,7 @@ public static class PayoutRequestValidation
         if (method is not null)
         {
             var d = Destinations.Normalize(method, r.Destination);
-            if (d.Error is not null) errors.Add("destination", $"The destination {d.Error}.");
+            if (d.Error is not null) errors.Add("destination", $"The destination {d.Error}.", ErrorCode.InvalidDestination);
             destination = d.Value;
         }
         else if (string.IsNullOrWhiteSpace(r.Destination))
@@ -43,6 +46,12 @@ public static class PayoutRequestValidation
         else if (Amounts.Validate(r.Amount.Value) is { } amountError)
         {
             errors.Add("amount", $"The amount {amountError}.");
+        }
+        else if (method is not null && destination is not null)
+        {
+            // A store payout's amount is in the method's currency; a claim's is in its pull payment's.
+            var currency = pullPaymentId is null ? PayoutMethods.Get(method).Currency : pullPaymentCurrency;
+            if (DustError(method, destination, r.Amount.Value, currency) is { } dust) errors.Add("amount", dust);
         }
 
         if (pullPaymentId is not null && !Ids.LooksValid(pullPaymentId))
@@ -60,6 +69,16 @@ public static class PayoutRequestValidation
 
         if (errors.Any) return null;
         return new NewPayout(storeId, pullPaymentId, method!, destination!, r.Amount, approved, metadataJson);
+    }
+
+    /// <summary>An amount in the method's own currency that the address's output could not carry: nodes would not relay it.
+    /// Amounts in other currencies are checked once approval converts them.</summary>
+    private static string? DustError(PayoutMethodId method, string destination, decimal amount, string? amountCurrency)
+    {
+        if (method != PayoutMethodId.BtcChain || amountCurrency is null) return null;
+        var m = PayoutMethods.For(method, destination);
+        if (!string.Equals(amountCurrency, m.Currency, StringComparison.OrdinalIgnoreCase) || amount >= m.AmountMin) return null;
+        return $"The amount must be at least {m.AmountMin} {m.Currency}, the dust limit of a {AddressTypes.Of(method, destination)} address.";
     }
 
     /// <summary>Greenfield's <c>rateRule</c>: we take a fixed decimal rate; named rate sources need a rate provider we do not have.</summary>

@@ -54,8 +54,10 @@ public static class PayoutsApi
         var body = await JsonBody.ReadAsync<CreatePayoutThroughStoreRequest>(http, ct);
         if (body.Error is not null) return body.Error;
 
+        var pullPaymentId = body.Value!.PullPaymentId;
+        var pullPayment = pullPaymentId is not null && Ids.LooksValid(pullPaymentId) ? await store.PullPaymentGetById(pullPaymentId, ct) : null;
         var errors = new ValidationErrors();
-        var request = Validate(body.Value!, storeId, errors, "");
+        var request = Validate(body.Value!, storeId, pullPayment?.Currency, errors, "");
         if (request is null) return errors.ToResult();
 
         var result = await payouts.Create(request, caller!.Actor, ct, JsonResponse.CompletionFor<Payout>(http, Serialize));
@@ -80,7 +82,7 @@ public static class PayoutsApi
             if (list[i] is null) { errors.Add($"[{i}]", "Each payout must be a JSON object."); continue; }
             if (list[i].PullPaymentId is not null)
                 errors.Add($"[{i}].pullPaymentId", "Bulk create does not take claims against pull payments; create those one by one.");
-            if (Validate(list[i], storeId, errors, $"[{i}].") is { } request) requests.Add(request);
+            if (Validate(list[i], storeId, pullPaymentCurrency: null, errors, $"[{i}].") is { } request) requests.Add(request);
         }
         if (errors.Any) return errors.ToResult();
 
@@ -222,12 +224,13 @@ public static class PayoutsApi
         return TypedResults.Ok(p.ToWire());
     }
 
-    private static NewPayout? Validate(CreatePayoutThroughStoreRequest r, string storeId, ValidationErrors errors, string pathPrefix)
+    private static NewPayout? Validate(CreatePayoutThroughStoreRequest r, string storeId, string? pullPaymentCurrency, ValidationErrors errors,
+        string pathPrefix)
     {
         var local = new ValidationErrors();
-        var request = PayoutRequestValidation.Validate(r, storeId, r.PullPaymentId, r.Approved ?? false, r.Metadata,
+        var request = PayoutRequestValidation.Validate(r, storeId, r.PullPaymentId, pullPaymentCurrency, r.Approved ?? false, r.Metadata,
             amountRequired: r.PullPaymentId is null, local);
-        foreach (var e in local.Entries) errors.Add(pathPrefix + e.Path, e.Message);
+        errors.AddAll(local, pathPrefix);
         return request;
     }
 

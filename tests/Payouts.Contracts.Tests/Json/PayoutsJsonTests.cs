@@ -112,4 +112,19 @@ public sealed class PayoutsJsonTests
             "\"payoutMethodId\":\"BTC-LN\",\"state\":\"AwaitingApproval\",\"paymentProof\":null,\"metadata\":null,\"errorCount\":0}",
             JsonSerializer.Serialize(payout, PayoutsJson.Options));
     }
+
+    [Fact]
+    public void ValidationEntryWithoutCodeKeepsGreenfieldShape()
+    {
+        Assert.Equal("{\"path\":\"amount\",\"message\":\"The amount is required.\"}",
+            JsonSerializer.Serialize(new GreenfieldValidationError("amount", "The amount is required."), PayoutsJson.Options));
+    }
+
+    [Fact]
+    public void ValidationEntryWithCodeWritesItLast()
+    {
+        Assert.Equal("{\"path\":\"destination\",\"message\":\"The destination has an invalid checksum.\",\"code\":\"invalid-destination\"}",
+            JsonSerializer.Serialize(new GreenfieldValidationError("destination", "The destination has an invalid checksum.", "invalid-destination"),
+                PayoutsJson.Options));
+    }
 }

@@ -1,4 +1,5 @@
 using Payouts.Contracts;
+using Payouts.Core.Bitcoin;
 using Payouts.Core.Payouts;
 
 namespace Payouts.Core.Tests.Payouts;
@@ -55,7 +56,7 @@ public sealed class DestinationsTests
     [InlineData("Bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")]
     public void MixedCaseBech32IsRefused(string address)
     {
-        Assert.Contains("mixed case", Invalid(PayoutMethodId.BtcChain, address), StringComparison.Ordinal);
+        Assert.Contains("mixes upper and lower case", Invalid(PayoutMethodId.BtcChain, address), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -73,6 +74,41 @@ public sealed class DestinationsTests
     public void Bip21PrefixAndParametersAreStripped(string uri, string expected)
     {
         Assert.Equal(expected, Valid(PayoutMethodId.BtcChain, uri));
+    }
+
+    [Theory]
+    [InlineData("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5", "has an invalid checksum")]
+    [InlineData("bc1pw508d6qejxtdg4y5r3zarvary0c5xw7kw508d6qejxtdg4y5r3zarvary0c5xw7k7grplx", "versions 1 to 16 must use bech32m (BIP350)")]
+    [InlineData("BC1QR508D6QEJXTDG4Y5R3ZARVARYV98GJ9P", "has a version 0 witness program of 16 bytes; it must be 20 or 32")]
+    [InlineData("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", "has an invalid checksum")]
+    [InlineData("bitcoin:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5?amount=1", "has an invalid checksum")]
+    public void InvalidAddressIsRefusedWithItsReason(string text, string reason)
+    {
+        Assert.Contains(reason, Invalid(PayoutMethodId.BtcChain, text), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(P2wpkh, BitcoinNetwork.Mainnet, true)]
+    [InlineData(P2wpkh, BitcoinNetwork.Regtest, false)]
+    [InlineData(Testnet, BitcoinNetwork.Testnet, true)]
+    [InlineData(Testnet, BitcoinNetwork.Signet, true)]
+    [InlineData(Testnet, BitcoinNetwork.Mainnet, false)]
+    [InlineData(P2pkh, BitcoinNetwork.Testnet, false)]
+    [InlineData("mo9ncXisMeAoXwqcV5EWuyncbmCcQN4rVs", BitcoinNetwork.Regtest, true)]
+    public void NetworkIsCheckedWhenGiven(string address, BitcoinNetwork network, bool valid)
+    {
+        var result = Destinations.Normalize(PayoutMethodId.BtcChain, "bitcoin:" + address, network);
+
+        Assert.Equal(valid, result.Error is null);
+        Assert.Null(Destinations.Normalize(PayoutMethodId.BtcChain, address).Error);
+        if (!valid)
+            Assert.Contains($"but this store's wallet is on {BitcoinNetworks.Name(network)}", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NetworkDoesNotApplyToLightning()
+    {
+        Assert.Null(Destinations.Normalize(PayoutMethodId.BtcLightning, "alice@example.com", BitcoinNetwork.Regtest).Error);
     }
 
     [Theory]

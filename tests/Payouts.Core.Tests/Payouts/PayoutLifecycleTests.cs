@@ -90,11 +90,15 @@ public sealed class PayoutLifecycleTests
     [Fact]
     public void ApproveBelowDustReturnsAmountTooLow()
     {
-        var payout = TestData.Payout(AwaitingApproval, amount: 0.00000545m);
+        // P2WPKH's dust limit is 294 sat; P2PKH's is 546.
+        var payout = TestData.Payout(AwaitingApproval, amount: 0.00000293m);
+        var legacy = TestData.Payout(AwaitingApproval, amount: 0.00000545m) with { Destination = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa" };
 
         var outcome = PayoutLifecycle.Transition(payout, new PayoutCommand.Approve(payout.Revision, Rate: null), ByPerson);
+        var legacyOutcome = PayoutLifecycle.Transition(legacy, new PayoutCommand.Approve(legacy.Revision, Rate: null), ByPerson);
 
         Assert.Equal(ErrorCode.AmountTooLow, Assert.IsType<TransitionOutcome.Refused>(outcome).Code);
+        Assert.Equal(ErrorCode.AmountTooLow, Assert.IsType<TransitionOutcome.Refused>(legacyOutcome).Code);
     }
 
     [Fact]

@@ -81,9 +81,11 @@ public sealed class PayoutServiceTests
     [Fact]
     public async Task CreateBelowMethodMinimumIsAmountTooLowAndWritesNothing()
     {
-        var result = await _service.Create(StoreRequest(0.00000545m), TestData.Person, CancellationToken.None);
+        // TestData.ChainAddress is P2WPKH, whose dust limit is 294 sat.
+        var result = await _service.Create(StoreRequest(0.00000293m), TestData.Person, CancellationToken.None);
 
         Assert.Equal(ErrorCode.AmountTooLow, Failed(result).Code);
+        Assert.Contains("0.00000294 BTC", Failed(result).Message, StringComparison.Ordinal);
         Assert.Equal(0, _store.CreateCalls);
     }
 
@@ -410,14 +412,14 @@ public sealed class PayoutServiceTests
     [Fact]
     public async Task AutoApprovedSatsClaimBelowDustIsAmountTooLow()
     {
-        // The on-chain dust limit, 0.00000546 BTC, is 546 SATS.
+        // The dust limit of a P2PKH output, 0.00000546 BTC, is 546 SATS; a P2WPKH output's is 294.
         _store.PullPayments.Add(TestData.PullPaymentId, TestData.PullPayment("SATS", 100_000m) with { AutoApproveClaims = true });
 
-        var accepted = await _service.Create(ClaimRequest(amount: 546m), Actor.Anonymous, CancellationToken.None);
-        var refused = await _service.Create(ClaimRequest(amount: 545m) with { Destination = "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy" },
+        var accepted = await _service.Create(ClaimRequest(amount: 294m), Actor.Anonymous, CancellationToken.None);
+        var refused = await _service.Create(ClaimRequest(amount: 545m) with { Destination = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa" },
             Actor.Anonymous, CancellationToken.None);
 
-        Assert.Equal(0.00000546m, accepted.Value.PayoutAmount);
+        Assert.Equal(0.00000294m, accepted.Value.PayoutAmount);
         Assert.Equal(ErrorCode.AmountTooLow, Failed(refused).Code);
     }
     // ---- Idempotency answers commit with the rows ----
@@ -446,7 +448,7 @@ public sealed class PayoutServiceTests
     [Fact]
     public async Task RefusedCreateCommitsNoCompletion()
     {
-        var result = await _service.Create(StoreRequest(0.00000545m), TestData.Person, CancellationToken.None, complete: p => Answer(p.Id));
+        var result = await _service.Create(StoreRequest(0.00000293m), TestData.Person, CancellationToken.None, complete: p => Answer(p.Id));
 
         Assert.False(result.IsOk);
         Assert.Empty(_store.Completions);
@@ -498,7 +500,7 @@ public sealed class PayoutServiceTests
     public async Task CreateManyWithOneAmountTooLowCreatesNothing()
     {
         var result = await _service.CreateMany(
-            [To(TestData.ChainAddress), To("3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", amount: 0.00000545m)], TestData.Person, CancellationToken.None);
+            [To(TestData.ChainAddress), To("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", amount: 0.00000545m)], TestData.Person, CancellationToken.None);
 
         var failure = Failed(result);
         Assert.Equal(ErrorCode.AmountTooLow, failure.Code);

@@ -5,9 +5,9 @@ using Payouts.Core.Processors;
 namespace Payouts.Core.Tests.Processors;
 
 /// <summary>
-/// <see cref="AddressTypes.Of"/> classifies a normalized destination for the allowed-address-types rule. Addresses are
-/// the BIP13/BIP173/BIP350 examples and well-known ones; regtest programs reuse testnet ones under the bcrt HRP (the
-/// classification reads only the prefix, the witness version and the program length, never the checksum).
+/// <see cref="AddressTypes.Of"/> classifies a normalized destination for the allowed-address-types rule by parsing it.
+/// Addresses are the BIP13/BIP173/BIP350 examples and well-known ones; the regtest ones encode BIP173's programs under
+/// the bcrt HRP.
 /// </summary>
 public sealed class AddressTypesTests
 {
@@ -27,13 +27,13 @@ public sealed class AddressTypesTests
         { "tb1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3q0sl5k7", AddressTypes.P2wsh },
         { "tb1pqqqqp399et2xygdj5xreqhjjvcmzhxw4aywxecjdzew6hylgvsesf3hn0c", AddressTypes.P2tr },
         // regtest (base58 prefixes are testnet's)
-        { "bcrt1qxhp8wq0rr6xrpmjh8uqu4wvxwmy7xu3lqxj6cf", AddressTypes.P2wpkh },
-        { "bcrt1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3q0sl5k7", AddressTypes.P2wsh },
-        { "bcrt1pqqqqp399et2xygdj5xreqhjjvcmzhxw4aywxecjdzew6hylgvsesf3hn0c", AddressTypes.P2tr },
-        // witness versions this service does not name (BIP350's v16 and v2 examples), and a v0 program of no standard length
+        { "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080", AddressTypes.P2wpkh },
+        { "bcrt1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qzf4jry", AddressTypes.P2wsh },
+        { "bcrt1pqqqqp399et2xygdj5xreqhjjvcmzhxw4aywxecjdzew6hylgvsesyga46z", AddressTypes.P2tr },
+        // witness programs this service does not name: BIP350's v16 and v2 examples, and pay-to-anchor (v1, 2 bytes)
         { "bc1sw50qgdz25j", AddressTypes.Segwit },
         { "bc1zw508d6qejxtdg4y5r3zarvaryvaxxpcs", AddressTypes.Segwit },
-        { "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7k", AddressTypes.Segwit },
+        { "bc1pfeessrawgf", AddressTypes.Segwit },
     };
 
     [Theory]
@@ -55,9 +55,19 @@ public sealed class AddressTypesTests
     [Theory]
     [InlineData("BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4", AddressTypes.P2wpkh)]
     [InlineData("TB1PQQQQP399ET2XYGDJ5XREQHJJVCMZHXW4AYWXECJDZEW6HYLGVSESF3HN0C", AddressTypes.P2tr)]
-    [InlineData("BCRT1QXHP8WQ0RR6XRPMJH8UQU4WVXWMY7XU3LQXJ6CF", AddressTypes.P2wpkh)]
+    [InlineData("BCRT1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KYGT080", AddressTypes.P2wpkh)]
     public void UppercaseBech32IsClassifiedLikeLowercase(string address, string expected) =>
         Assert.Equal(expected, AddressTypes.Of(PayoutMethodId.BtcChain, address));
+
+    [Theory]
+    [InlineData("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7k")] // a version 0 program of 16 bytes
+    [InlineData("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5")] // bad checksum
+    [InlineData("bc1qdest1")]
+    public void UnparseableStoredAddressIsUnknownWhichNoPolicyAllows(string destination)
+    {
+        Assert.Equal(AddressTypes.Unknown, AddressTypes.Of(PayoutMethodId.BtcChain, destination));
+        Assert.DoesNotContain(AddressTypes.Unknown, AddressTypes.All);
+    }
 
     [Theory]
     // BOLT11's first example invoice

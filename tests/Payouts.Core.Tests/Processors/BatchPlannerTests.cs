@@ -21,7 +21,7 @@ public sealed class BatchPlannerTests
 
     private static Payout P(int n, decimal amount = 0.001m, string? destination = null, int errorCount = 0,
         PayoutState state = PayoutState.AwaitingPayment, PayoutMethodId? method = null) =>
-        SendingWorld.Waiting($"p{n}", amount, TestData.CreatedAt.AddMinutes(n), destination ?? $"bc1qdest{n}", errorCount) with
+        SendingWorld.Waiting($"p{n}", amount, TestData.CreatedAt.AddMinutes(n), destination ?? TestData.ChainAddressFor($"dest{n}"), errorCount) with
         {
             State = state,
             MethodId = method ?? PayoutMethodId.BtcChain,
@@ -399,7 +399,7 @@ public sealed class BatchPlannerTests
                 errorCount: random.Next(0, 12),
                 state: random.Next(5) == 0 ? PayoutState.InProgress : PayoutState.AwaitingPayment) with
             {
-                Destination = random.Next(2) == 0 ? $"bc1qdest{n}" : destinations[random.Next(destinations.Length)],
+                Destination = random.Next(2) == 0 ? TestData.ChainAddressFor($"dest{n}") : destinations[random.Next(destinations.Length)],
             }).OrderBy(_ => random.Next()).ToList();
             var policy = new ProcessorPolicy
             {

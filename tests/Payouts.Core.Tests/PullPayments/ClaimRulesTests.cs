@@ -44,7 +44,7 @@ public sealed class ClaimRulesTests
     [Fact]
     public void OpenPullPaymentAcceptsClaim()
     {
-        Assert.Equal(ClaimAmount, AcceptedAmount(ClaimRules.Decide(Open(), PayoutMethodId.BtcChain, ClaimAmount, Now)));
+        Assert.Equal(ClaimAmount, AcceptedAmount(ClaimRules.Decide(Open(), PayoutMethods.BtcChain, ClaimAmount, Now)));
     }
 
     [Theory]
@@ -54,7 +54,7 @@ public sealed class ClaimRulesTests
         var rule = Array.FindIndex(RulesByPrecedence, r => r.Code == code);
         var snapshot = RulesByPrecedence[rule].Break(Open());
 
-        var decision = ClaimRules.Decide(snapshot, PayoutMethodId.BtcChain, ClaimAmount, Now);
+        var decision = ClaimRules.Decide(snapshot, PayoutMethods.BtcChain, ClaimAmount, Now);
 
         Assert.Equal(code, RefusedCode(decision));
         Assert.False(string.IsNullOrWhiteSpace(((ClaimDecision.Refused)decision).Message));
@@ -68,25 +68,25 @@ public sealed class ClaimRulesTests
         var rule = Array.FindIndex(RulesByPrecedence, r => r.Code == code);
         var snapshot = RulesByPrecedence.Skip(rule).Aggregate(Open(), (s, r) => r.Break(s));
 
-        Assert.Equal(code, RefusedCode(ClaimRules.Decide(snapshot, PayoutMethodId.BtcChain, ClaimAmount, Now)));
+        Assert.Equal(code, RefusedCode(ClaimRules.Decide(snapshot, PayoutMethods.BtcChain, ClaimAmount, Now)));
     }
 
     [Fact]
     public void ClaimWithoutAmountTakesRemainingBalance()
     {
-        Assert.Equal(0.7m, AcceptedAmount(ClaimRules.Decide(Open(claimedTotal: 0.3m), PayoutMethodId.BtcChain, amount: null, Now)));
+        Assert.Equal(0.7m, AcceptedAmount(ClaimRules.Decide(Open(claimedTotal: 0.3m), PayoutMethods.BtcChain, amount: null, Now)));
     }
 
     [Fact]
     public void ClaimOfExactRemainderIsAccepted()
     {
-        Assert.Equal(0.7m, AcceptedAmount(ClaimRules.Decide(Open(claimedTotal: 0.3m), PayoutMethodId.BtcChain, 0.7m, Now)));
+        Assert.Equal(0.7m, AcceptedAmount(ClaimRules.Decide(Open(claimedTotal: 0.3m), PayoutMethods.BtcChain, 0.7m, Now)));
     }
 
     [Fact]
     public void ClaimOfRemainderPlusTinyIsOverdraft()
     {
-        var decision = ClaimRules.Decide(Open(claimedTotal: 0.3m), PayoutMethodId.BtcChain, 0.700000000001m, Now);
+        var decision = ClaimRules.Decide(Open(claimedTotal: 0.3m), PayoutMethods.BtcChain, 0.700000000001m, Now);
 
         Assert.Equal(ErrorCode.Overdraft, RefusedCode(decision));
     }
@@ -96,7 +96,7 @@ public sealed class ClaimRulesTests
     [InlineData(0.1)]
     public void FullyClaimedPullPaymentIsOverdraft(double? amount)
     {
-        var decision = ClaimRules.Decide(Open(claimedTotal: 1m), PayoutMethodId.BtcChain, (decimal?)amount, Now);
+        var decision = ClaimRules.Decide(Open(claimedTotal: 1m), PayoutMethods.BtcChain, (decimal?)amount, Now);
 
         Assert.Equal(ErrorCode.Overdraft, RefusedCode(decision));
     }
@@ -105,7 +105,7 @@ public sealed class ClaimRulesTests
     public void OverClaimedPullPaymentIsOverdraft()
     {
         // Cannot happen through claims, but a pull payment whose amount was lowered must not go negative.
-        Assert.Equal(ErrorCode.Overdraft, RefusedCode(ClaimRules.Decide(Open(claimedTotal: 1.5m), PayoutMethodId.BtcChain, null, Now)));
+        Assert.Equal(ErrorCode.Overdraft, RefusedCode(ClaimRules.Decide(Open(claimedTotal: 1.5m), PayoutMethods.BtcChain, null, Now)));
     }
 
     [Theory]
@@ -117,7 +117,7 @@ public sealed class ClaimRulesTests
     {
         var pp = TestData.PullPayment(currency);
 
-        Assert.Equal(ErrorCode.AmountTooLow, RefusedCode(ClaimRules.Decide(Open(pp), PayoutMethodId.BtcChain, amount, Now)));
+        Assert.Equal(ErrorCode.AmountTooLow, RefusedCode(ClaimRules.Decide(Open(pp), PayoutMethods.BtcChain, amount, Now)));
     }
 
     [Fact]
@@ -125,8 +125,8 @@ public sealed class ClaimRulesTests
     {
         var pp = TestData.PullPayment() with { MinimumClaim = 0.01m };
 
-        Assert.Equal(0.01m, AcceptedAmount(ClaimRules.Decide(Open(pp), PayoutMethodId.BtcChain, 0.01m, Now)));
-        Assert.Equal(ErrorCode.AmountTooLow, RefusedCode(ClaimRules.Decide(Open(pp), PayoutMethodId.BtcChain, 0.00999999m, Now)));
+        Assert.Equal(0.01m, AcceptedAmount(ClaimRules.Decide(Open(pp), PayoutMethods.BtcChain, 0.01m, Now)));
+        Assert.Equal(ErrorCode.AmountTooLow, RefusedCode(ClaimRules.Decide(Open(pp), PayoutMethods.BtcChain, 0.00999999m, Now)));
     }
 
     [Fact]
@@ -134,14 +134,14 @@ public sealed class ClaimRulesTests
     {
         var pp = TestData.PullPayment() with { MinimumClaim = 0.01m };
 
-        Assert.Equal(ErrorCode.AmountTooLow, RefusedCode(ClaimRules.Decide(Open(pp, claimedTotal: 0.995m), PayoutMethodId.BtcChain, null, Now)));
+        Assert.Equal(ErrorCode.AmountTooLow, RefusedCode(ClaimRules.Decide(Open(pp, claimedTotal: 0.995m), PayoutMethods.BtcChain, null, Now)));
     }
 
     [Fact]
     public void ChainClaimBelowDustIsAmountTooLow()
     {
-        Assert.Equal(0.00000546m, AcceptedAmount(ClaimRules.Decide(Open(), PayoutMethodId.BtcChain, 0.00000546m, Now)));
-        Assert.Equal(ErrorCode.AmountTooLow, RefusedCode(ClaimRules.Decide(Open(), PayoutMethodId.BtcChain, 0.00000545m, Now)));
+        Assert.Equal(0.00000546m, AcceptedAmount(ClaimRules.Decide(Open(), PayoutMethods.BtcChain, 0.00000546m, Now)));
+        Assert.Equal(ErrorCode.AmountTooLow, RefusedCode(ClaimRules.Decide(Open(), PayoutMethods.BtcChain, 0.00000545m, Now)));
     }
 
     [Theory]
@@ -157,7 +157,7 @@ public sealed class ClaimRulesTests
         Assert.True(PayoutMethodId.TryParse(method, out var id));
         var pp = TestData.PullPayment(currency) with { MinimumClaim = ppMinimum };
 
-        Assert.Equal(expected, ClaimRules.MinimumClaim(pp, id));
+        Assert.Equal(expected, ClaimRules.MinimumClaim(pp, PayoutMethods.Get(id)));
     }
 
     [Fact]
@@ -165,7 +165,7 @@ public sealed class ClaimRulesTests
     {
         var pp = TestData.PullPayment() with { ExpiresAt = Now };
 
-        Assert.Equal(ErrorCode.Expired, RefusedCode(ClaimRules.Decide(Open(pp), PayoutMethodId.BtcChain, ClaimAmount, Now)));
+        Assert.Equal(ErrorCode.Expired, RefusedCode(ClaimRules.Decide(Open(pp), PayoutMethods.BtcChain, ClaimAmount, Now)));
     }
 
     [Fact]
@@ -173,7 +173,7 @@ public sealed class ClaimRulesTests
     {
         var pp = TestData.PullPayment() with { ExpiresAt = Now.AddTicks(1) };
 
-        Assert.Equal(ClaimAmount, AcceptedAmount(ClaimRules.Decide(Open(pp), PayoutMethodId.BtcChain, ClaimAmount, Now)));
+        Assert.Equal(ClaimAmount, AcceptedAmount(ClaimRules.Decide(Open(pp), PayoutMethods.BtcChain, ClaimAmount, Now)));
     }
 
     [Fact]
@@ -181,7 +181,7 @@ public sealed class ClaimRulesTests
     {
         var pp = TestData.PullPayment() with { StartsAt = Now };
 
-        Assert.Equal(ClaimAmount, AcceptedAmount(ClaimRules.Decide(Open(pp), PayoutMethodId.BtcChain, ClaimAmount, Now)));
+        Assert.Equal(ClaimAmount, AcceptedAmount(ClaimRules.Decide(Open(pp), PayoutMethods.BtcChain, ClaimAmount, Now)));
     }
 
     [Fact]
@@ -189,7 +189,7 @@ public sealed class ClaimRulesTests
     {
         var pp = TestData.PullPayment() with { StartsAt = Now.AddTicks(1) };
 
-        Assert.Equal(ErrorCode.NotStarted, RefusedCode(ClaimRules.Decide(Open(pp), PayoutMethodId.BtcChain, ClaimAmount, Now)));
+        Assert.Equal(ErrorCode.NotStarted, RefusedCode(ClaimRules.Decide(Open(pp), PayoutMethods.BtcChain, ClaimAmount, Now)));
     }
 
     [Fact]
@@ -197,6 +197,6 @@ public sealed class ClaimRulesTests
     {
         var pp = TestData.PullPayment() with { PayoutMethods = [PayoutMethodId.BtcChain, PayoutMethodId.BtcLightning] };
 
-        Assert.Equal(ClaimAmount, AcceptedAmount(ClaimRules.Decide(Open(pp), PayoutMethodId.BtcLightning, ClaimAmount, Now)));
+        Assert.Equal(ClaimAmount, AcceptedAmount(ClaimRules.Decide(Open(pp), PayoutMethods.BtcLightning, ClaimAmount, Now)));
     }
 }

@@ -58,7 +58,7 @@ internal sealed class SendingWorld
         TestData.Payout(PayoutState.AwaitingPayment, revision: 1, amount: amount) with
         {
             Id = id,
-            Destination = destination ?? $"bc1q{id}destination",
+            Destination = destination ?? TestData.ChainAddressFor(id),
             CreatedAt = createdAt,
             UpdatedAt = createdAt,
             ErrorCount = errorCount,

@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
 using Payouts.Contracts;
+using Payouts.Core.Bitcoin;
 using Payouts.Core.Payouts;
 using Payouts.Core.PullPayments;
 
@@ -14,6 +17,10 @@ internal static class TestData
 
     /// <summary>BIP173's example P2WPKH address.</summary>
     public const string ChainAddress = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4";
+
+    /// <summary>A valid mainnet P2WPKH address of its own for each seed (the program is the seed's SHA-256, cut to 20 bytes).</summary>
+    public static string ChainAddressFor(string seed) =>
+        Bech32.EncodeWitness("bc", 0, SHA256.HashData(Encoding.UTF8.GetBytes(seed)).AsSpan(0, 20));
 
     public static readonly DateTimeOffset CreatedAt = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
     public static readonly DateTimeOffset Now = new(2025, 3, 14, 15, 9, 26, TimeSpan.Zero);

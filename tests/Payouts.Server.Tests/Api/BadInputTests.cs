@@ -19,9 +19,10 @@ public sealed class BadInputTests(BadInputTests.Fixture fx) : IClassFixture<BadI
 
     private const string P = "/api/v1/stores/{store}/payouts";
     private const string One = "/api/v1/stores/{store}/payouts/{payout}";
-    private const string Addr = "bcrt1qxhp8wq0rr6xrpmjh8uqu4wvxwmy7xu3lqxj6cf";
+    private const string Addr = "bcrt1qxhp8wq0rr6xrpmjh8uqu4wvxwmy7xu3ln8ymhq";
     private const string Addr2 = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080";
     private const string Invoice = "lnbcrt10u1pjq9x8zpp5qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypqdqqcqzzsxqyz5vqsp5qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypq9qyyssq";
+    private const string InvalidDestination = "invalid-destination";
     private const string ScopedKey = "scoped-key-for-other-store-0001";
     private const string ViewOnlyKey = "view-only-key-000000000000001";
 
@@ -46,23 +47,31 @@ public sealed class BadInputTests(BadInputTests.Fixture fx) : IClassFixture<BadI
         ["amount text"] = new("POST", P, $$"""{"destination":"{{Addr}}","amount":"ten","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "amount"),
         ["amount thousands separator"] = new("POST", P, $$"""{"destination":"{{Addr}}","amount":"1,000","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "amount"),
         ["amount missing"] = new("POST", P, $$"""{"destination":"{{Addr}}","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "amount"),
-        ["amount below dust"] = new("POST", P, $$"""{"destination":"{{Addr}}","amount":"0.00000001","payoutMethodId":"BTC-CHAIN"}""", 400, "amount-too-low"),
+        ["amount below dust"] = new("POST", P, $$"""{"destination":"{{Addr}}","amount":"0.00000001","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "amount"),
+        ["amount below p2wpkh dust"] = new("POST", P, $$"""{"destination":"{{Addr}}","amount":"0.00000293","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "amount"),
+        ["amount below p2pkh dust"] = new("POST", P, """{"destination":"mo9ncXisMeAoXwqcV5EWuyncbmCcQN4rVs","amount":"0.00000545","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "amount"),
         ["method unknown"] = new("POST", P, $$"""{"destination":"{{Addr}}","amount":"0.001","payoutMethodId":"DOGE-CHAIN"}""", 422, JsonPath: "payoutMethodId"),
         ["method number"] = new("POST", P, $$"""{"destination":"{{Addr}}","amount":"0.001","payoutMethodId":5}""", 422, JsonPath: "payoutMethodId"),
         ["method missing"] = new("POST", P, $$"""{"destination":"{{Addr}}","amount":"0.001"}""", 422, JsonPath: "payoutMethodId"),
         ["method oversized"] = new("POST", P, $$"""{"destination":"{{Addr}}","amount":"0.001","payoutMethodId":"{{new string('B', 5000)}}"}""", 422, JsonPath: "payoutMethodId"),
-        ["destination missing"] = new("POST", P, """{"amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "destination"),
-        ["destination empty"] = new("POST", P, """{"destination":"","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "destination"),
+        ["destination missing"] = new("POST", P, """{"amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, InvalidDestination, "destination"),
+        ["destination empty"] = new("POST", P, """{"destination":"","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, InvalidDestination, "destination"),
         ["destination number"] = new("POST", P, """{"destination":42,"amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "destination"),
-        ["destination not an address"] = new("POST", P, """{"destination":"hello","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "destination"),
-        ["destination with space"] = new("POST", P, """{"destination":"bcrt1q xhp8wq0rr6xrpmjh8uqu4wvxwmy7xu3lqxj6cf","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "destination"),
-        ["destination mixed-case bech32"] = new("POST", P, """{"destination":"bcrt1qXhp8wq0rr6xrpmjh8uqu4wvxwmy7xu3lqxj6cf","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "destination"),
-        ["destination oversized"] = new("POST", P, $$"""{"destination":"bc1{{new string('q', 3000)}}","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "destination"),
-        ["invoice to on-chain"] = new("POST", P, $$"""{"destination":"{{Invoice}}","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "destination"),
-        ["address to lightning"] = new("POST", P, $$"""{"destination":"{{Addr}}","amount":"0.001","payoutMethodId":"BTC-LN"}""", 422, JsonPath: "destination"),
-        ["sql injection destination"] = new("POST", P, """{"destination":"'; DROP TABLE payouts; --","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "destination"),
-        ["script injection destination"] = new("POST", P, """{"destination":"<script>alert(1)</script>","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "destination"),
-        ["unicode destination"] = new("POST", P, """{"destination":"bcrt1q\u0000xhp8wq0rr6xrpmjh8uqu4wvxwmy7xu3lq","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "destination"),
+        ["destination not an address"] = new("POST", P, """{"destination":"hello","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, InvalidDestination, "destination"),
+        ["destination bad bech32 checksum"] = new("POST", P, """{"destination":"bcrt1qxhp8wq0rr6xrpmjh8uqu4wvxwmy7xu3ln8ymhp","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, InvalidDestination, "destination"),
+        ["destination bech32 for witness v1"] = new("POST", P, """{"destination":"bc1pw508d6qejxtdg4y5r3zarvary0c5xw7kw508d6qejxtdg4y5r3zarvary0c5xw7k7grplx","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, InvalidDestination, "destination"),
+        ["destination v0 program of 16 bytes"] = new("POST", P, """{"destination":"BC1QR508D6QEJXTDG4Y5R3ZARVARYV98GJ9P","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, InvalidDestination, "destination"),
+        ["destination bad base58 checksum"] = new("POST", P, """{"destination":"mo9ncXisMeAoXwqcV5EWuyncbmCcQN4rVt","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, InvalidDestination, "destination"),
+        ["claim bad destination"] = new("POST", "/api/v1/pull-payments/{pp}/payouts", """{"destination":"bcrt1qxhp8wq0rr6xrpmjh8uqu4wvxwmy7xu3ln8ymhp","payoutMethodId":"BTC-CHAIN"}""", 422, InvalidDestination, "destination", Auth: null),
+        ["claim below dust"] = new("POST", "/api/v1/pull-payments/{pp}/payouts", $$"""{"destination":"{{Addr}}","amount":"0.00000293","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "amount", Auth: null),
+        ["destination with space"] = new("POST", P, """{"destination":"bcrt1q xhp8wq0rr6xrpmjh8uqu4wvxwmy7xu3ln8ymhq","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, InvalidDestination, "destination"),
+        ["destination mixed-case bech32"] = new("POST", P, """{"destination":"bcrt1qXhp8wq0rr6xrpmjh8uqu4wvxwmy7xu3ln8ymhq","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, InvalidDestination, "destination"),
+        ["destination oversized"] = new("POST", P, $$"""{"destination":"bc1{{new string('q', 3000)}}","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, InvalidDestination, "destination"),
+        ["invoice to on-chain"] = new("POST", P, $$"""{"destination":"{{Invoice}}","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, InvalidDestination, "destination"),
+        ["address to lightning"] = new("POST", P, $$"""{"destination":"{{Addr}}","amount":"0.001","payoutMethodId":"BTC-LN"}""", 422, InvalidDestination, "destination"),
+        ["sql injection destination"] = new("POST", P, """{"destination":"'; DROP TABLE payouts; --","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, InvalidDestination, "destination"),
+        ["script injection destination"] = new("POST", P, """{"destination":"<script>alert(1)</script>","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, InvalidDestination, "destination"),
+        ["unicode destination"] = new("POST", P, """{"destination":"bcrt1q\u0000xhp8wq0rr6xrpmjh8uqu4wvxwmy7xu3lq","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""", 422, InvalidDestination, "destination"),
         ["unknown field"] = new("POST", P, $$"""{"destination":"{{Addr}}","amount":"0.001","payoutMethodId":"BTC-CHAIN","fee":"1"}""", 422, JsonPath: "fee"),
         ["approved as string"] = new("POST", P, $$"""{"destination":"{{Addr}}","amount":"0.001","payoutMethodId":"BTC-CHAIN","approved":"yes"}""", 422, JsonPath: "approved"),
         ["metadata string"] = new("POST", P, $$"""{"destination":"{{Addr}}","amount":"0.001","payoutMethodId":"BTC-CHAIN","metadata":"x"}""", 422, JsonPath: "metadata"),
@@ -186,6 +195,8 @@ public sealed class BadInputTests(BadInputTests.Fixture fx) : IClassFixture<BadI
             var errors = json.AsArray();
             Assert.NotEmpty(errors);
             Assert.Contains(errors, e => e!["path"]!.GetValue<string>() == c.JsonPath);
+            // A 422 entry carries a code only where a client may act on it (the destination), and then the expected one.
+            Assert.All(errors, e => Assert.Equal(e!["path"]!.GetValue<string>() == c.JsonPath ? c.Code : null, e["code"]?.GetValue<string>()));
             Assert.All(errors, e => Assert.False(string.IsNullOrWhiteSpace(e!["message"]!.GetValue<string>())));
         }
         else
@@ -195,6 +206,25 @@ public sealed class BadInputTests(BadInputTests.Fixture fx) : IClassFixture<BadI
         }
         Assert.Equal(before, await fx.Node.Probe().CountAll());
         Assert.Equal(payoutBefore, await fx.Node.Probe().Payout(fx.PayoutId));
+    }
+
+    [Fact]
+    public async Task DestinationAndDustRefusalsSayWhy()
+    {
+        using var client = fx.Node.Admin();
+        var destination = await Http.Expect(await client.PostAsync($"/api/v1/stores/{fx.StoreId}/payouts",
+            Http.Json("""{"destination":"BC1QR508D6QEJXTDG4Y5R3ZARVARYV98GJ9P","amount":"0.001","payoutMethodId":"BTC-CHAIN"}""")),
+            HttpStatusCode.UnprocessableEntity);
+        var dust = await Http.Expect(await client.PostAsync($"/api/v1/stores/{fx.StoreId}/payouts",
+            Http.Json($$"""{"destination":"{{Addr}}","amount":"0.00000293","payoutMethodId":"BTC-CHAIN"}""")),
+            HttpStatusCode.UnprocessableEntity);
+
+        Assert.Equal(
+            """[{"path":"destination","message":"The destination has a version 0 witness program of 16 bytes; it must be 20 or 32.","code":"invalid-destination"}]""",
+            destination.ToJsonString());
+        Assert.Equal(
+            """[{"path":"amount","message":"The amount must be at least 0.00000294 BTC, the dust limit of a p2wpkh address."}]""",
+            dust.ToJsonString());
     }
 
     [Fact]

@@ -93,7 +93,7 @@ public sealed class BulkCreateTests
     }
 
     [Theory, MemberData(nameof(Engines.All), MemberType = typeof(Engines))]
-    public async Task AmountBelowTheMinimumRefusesTheBatchNamingItsIndex(string engine)
+    public async Task AmountBelowTheDustLimitRefusesTheBatchNamingItsIndex(string engine)
     {
         await using var node = await InProcessNode.Create(engine);
         using var admin = node.Admin();
@@ -103,8 +103,10 @@ public sealed class BulkCreateTests
 
         var answer = await RawHttp.Post(admin, BulkPath(storeId), Batch(items));
 
-        Assert.Equal((HttpStatusCode.BadRequest, "amount-too-low"), (answer.Status, answer.Code));
-        Assert.Contains("payouts[5]", answer.Json["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, answer.Status);
+        var entry = Assert.Single(answer.Json.AsArray())!;
+        Assert.Equal("[5].amount", entry["path"]!.GetValue<string>());
+        Assert.Contains("the dust limit of a p2wpkh address", entry["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(0, (await node.Probe().CountAll()).Payouts);
     }
 

@@ -18,7 +18,7 @@ public sealed class WalkthroughTests
 
         var storeId = await CreateStore(admin, "My shop");
         var created = await Expect(await admin.PostAsync($"/api/v1/stores/{storeId}/payouts", Json(
-            """{"destination":"bcrt1qxhp8wq0rr6xrpmjh8uqu4wvxwmy7xu3lqxj6cf","amount":"0.0015","payoutMethodId":"BTC-CHAIN","metadata":{"source":"walkthrough"}}""")),
+            """{"destination":"bcrt1qxhp8wq0rr6xrpmjh8uqu4wvxwmy7xu3ln8ymhq","amount":"0.0015","payoutMethodId":"BTC-CHAIN","metadata":{"source":"walkthrough"}}""")),
             HttpStatusCode.OK);
         var payoutId = created["id"]!.GetValue<string>();
         Assert.Equal("AwaitingApproval", created["state"]!.GetValue<string>());

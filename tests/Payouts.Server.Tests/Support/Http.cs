@@ -1,8 +1,11 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+
+using Payouts.Core.Bitcoin;
 
 namespace Payouts.Server.Tests.Support;
 
@@ -31,18 +34,13 @@ public static class Http
         return await Expect(await admin.PostAsync($"/api/v1/stores/{storeId}/payouts", Json(body)), HttpStatusCode.OK);
     }
 
-    /// <summary>A distinct valid regtest bech32 (P2WPKH-shaped) address per <paramref name="n"/>.</summary>
+    /// <summary>A distinct valid regtest P2WPKH address per <paramref name="n"/>: its 20-byte program ends with n.</summary>
     public static string Address(int n)
     {
-        const string Charset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-        var sb = new StringBuilder("bcrt1q");
-        var v = (uint)n;
-        for (var i = 0; i < 38; i++)
-        {
-            sb.Append(Charset[(int)(v % 32)]);
-            v = v / 32 + (uint)(i * 7 + 3);
-        }
-        return sb.ToString();
+        var program = new byte[20];
+        program[0] = 0xa5; // so that no program is all zeros
+        BinaryPrimitives.WriteInt32BigEndian(program.AsSpan(16), n);
+        return Bech32.EncodeWitness("bcrt", 0, program);
     }
 
     public static Task<HttpResponseMessage> Approve(HttpClient c, string storeId, string payoutId, int revision) =>
