@@ -4,6 +4,7 @@ using Payouts.Contracts;
 using Payouts.Contracts.Json;
 using Payouts.Contracts.Wire;
 using Payouts.Core;
+using Payouts.Core.Bitcoin;
 using Payouts.Core.Money;
 using Payouts.Core.Payouts;
 using Payouts.Core.Processors;
@@ -18,8 +19,9 @@ public static class PayoutRequestValidation
 
     /// <param name="pullPaymentCurrency">The claimed pull payment's currency, which a claim's amount is in; null when it is
     /// not known (no such pull payment), and then the claim rules check the minimum instead.</param>
+    /// <param name="network">The chain of the store's Bitcoin Core wallet; null (the sandbox) accepts an address of any network.</param>
     public static NewPayout? Validate(CreatePayoutRequest r, string? storeId, string? pullPaymentId, string? pullPaymentCurrency,
-        bool approved, JsonElement? metadata, bool amountRequired, ValidationErrors errors)
+        bool approved, JsonElement? metadata, bool amountRequired, ValidationErrors errors, BitcoinNetwork? network = null)
     {
         PayoutMethodId? method = null;
         if (string.IsNullOrWhiteSpace(r.PayoutMethodId))
@@ -30,7 +32,7 @@ public static class PayoutRequestValidation
         string? destination = null;
         if (method is not null)
         {
-            var d = Destinations.Normalize(method, r.Destination);
+            var d = Destinations.Normalize(method, r.Destination, network);
             if (d.Error is not null) errors.Add("destination", $"The destination {d.Error}.", ErrorCode.InvalidDestination);
             destination = d.Value;
         }

@@ -1,11 +1,13 @@
 using System.Text.Json;
-using Payouts.Contracts;
 using Payouts.Contracts.Json;
 using Payouts.Contracts.Wire;
-using Payouts.Core;
+using Payouts.Contracts;
 using Payouts.Core.Auth;
+using Payouts.Core.Bitcoin;
 using Payouts.Core.Payouts;
 using Payouts.Core.Ports;
+using Payouts.Core.Sending;
+using Payouts.Core;
 using Payouts.Server.Api;
 using Payouts.Server.Hosting;
 
@@ -46,7 +48,8 @@ public static class PayoutsApi
             .Produces<List<PayoutEventData>>().ProducesErrors();
     }
 
-    public static async Task<IResult> Create(HttpContext http, string storeId, IPayoutsStore store, PayoutService payouts, CancellationToken ct)
+    public static async Task<IResult> Create(HttpContext http, string storeId, IPayoutsStore store, IRailConfigStore rails, PayoutService payouts,
+        CancellationToken ct)
     {
         var (caller, denied) = await CallerAuth.Require(http, Permissions.ManagePayouts, storeId, ct);
         if (denied is not null) return denied;
@@ -57,14 +60,16 @@ public static class PayoutsApi
         var pullPaymentId = body.Value!.PullPaymentId;
         var pullPayment = pullPaymentId is not null && Ids.LooksValid(pullPaymentId) ? await store.PullPaymentGetById(pullPaymentId, ct) : null;
         var errors = new ValidationErrors();
-        var request = Validate(body.Value!, storeId, pullPayment?.Currency, errors, "");
+        var network = await RailsApi.ChainNetwork(rails, storeId, ct);
+        var request = Validate(body.Value!, storeId, pullPayment?.Currency, network, errors, "");
         if (request is null) return errors.ToResult();
 
         var result = await payouts.Create(request, caller!.Actor, ct, JsonResponse.CompletionFor<Payout>(http, Serialize));
         return result.IsOk ? JsonResponse.Created(http, Serialize(result.Value)) : ApiResults.Error(result.Failure!);
     }
 
-    public static async Task<IResult> CreateMany(HttpContext http, string storeId, IPayoutsStore store, PayoutService payouts, CancellationToken ct)
+    public static async Task<IResult> CreateMany(HttpContext http, string storeId, IPayoutsStore store, IRailConfigStore rails, PayoutService payouts,
+        CancellationToken ct)
     {
         var (caller, denied) = await CallerAuth.Require(http, Permissions.ManagePayouts, storeId, ct);
         if (denied is not null) return denied;
@@ -76,13 +81,14 @@ public static class PayoutsApi
         if (list.Count is 0 or > PayoutService.BulkCountMax)
             return ApiResults.Validation("$", $"Give between 1 and {PayoutService.BulkCountMax} payouts.");
         var errors = new ValidationErrors();
+        var network = await RailsApi.ChainNetwork(rails, storeId, ct);
         var requests = new List<NewPayout>(list.Count);
         for (var i = 0; i < list.Count; i++)
         {
             if (list[i] is null) { errors.Add($"[{i}]", "Each payout must be a JSON object."); continue; }
             if (list[i].PullPaymentId is not null)
                 errors.Add($"[{i}].pullPaymentId", "Bulk create does not take claims against pull payments; create those one by one.");
-            if (Validate(list[i], storeId, pullPaymentCurrency: null, errors, $"[{i}].") is { } request) requests.Add(request);
+            if (Validate(list[i], storeId, pullPaymentCurrency: null, network, errors, $"[{i}].") is { } request) requests.Add(request);
         }
         if (errors.Any) return errors.ToResult();
 
@@ -224,12 +230,12 @@ public static class PayoutsApi
         return TypedResults.Ok(p.ToWire());
     }
 
-    private static NewPayout? Validate(CreatePayoutThroughStoreRequest r, string storeId, string? pullPaymentCurrency, ValidationErrors errors,
-        string pathPrefix)
+    private static NewPayout? Validate(CreatePayoutThroughStoreRequest r, string storeId, string? pullPaymentCurrency, BitcoinNetwork? network,
+        ValidationErrors errors, string pathPrefix)
     {
         var local = new ValidationErrors();
         var request = PayoutRequestValidation.Validate(r, storeId, r.PullPaymentId, pullPaymentCurrency, r.Approved ?? false, r.Metadata,
-            amountRequired: r.PullPaymentId is null, local);
+            amountRequired: r.PullPaymentId is null, local, network);
         errors.AddAll(local, pathPrefix);
         return request;
     }

@@ -1,11 +1,12 @@
-using Payouts.Contracts;
 using Payouts.Contracts.Wire;
-using Payouts.Core;
+using Payouts.Contracts;
 using Payouts.Core.Auth;
 using Payouts.Core.Money;
 using Payouts.Core.Payouts;
 using Payouts.Core.Ports;
 using Payouts.Core.PullPayments;
+using Payouts.Core.Sending;
+using Payouts.Core;
 using Payouts.Server.Api;
 
 namespace Payouts.Server.Endpoints;
@@ -140,7 +141,7 @@ public static class PullPaymentsApi
         return pp is null ? ApiResults.Error(ErrorCode.PullPaymentNotFound) : TypedResults.Ok(pp.ToWire(http.Request));
     }
 
-    public static async Task<IResult> Claim(HttpContext http, string pullPaymentId, IPayoutsStore store, PayoutService payouts,
+    public static async Task<IResult> Claim(HttpContext http, string pullPaymentId, IPayoutsStore store, IRailConfigStore rails, PayoutService payouts,
         CancellationToken ct)
     {
         if (!Ids.LooksValid(pullPaymentId)) return ApiResults.Error(ErrorCode.PullPaymentNotFound);
@@ -150,8 +151,9 @@ public static class PullPaymentsApi
         // amount like a store payout's; whether the claim fits is decided under the pull payment's lock, as before.
         var pullPayment = await store.PullPaymentGetById(pullPaymentId, ct);
         var errors = new ValidationErrors();
+        var network = pullPayment is null ? null : await RailsApi.ChainNetwork(rails, pullPayment.StoreId, ct);
         var request = PayoutRequestValidation.Validate(body.Value!, storeId: null, pullPaymentId, pullPayment?.Currency, approved: false,
-            metadata: null, amountRequired: false, errors);
+            metadata: null, amountRequired: false, errors, network);
         if (request is null) return errors.ToResult();
         var result = await payouts.Create(request, Actor.Anonymous, ct, JsonResponse.CompletionFor<Payout>(http, p => JsonResponse.Serialize(p.ToWire())));
         return result.IsOk ? JsonResponse.Created(http, JsonResponse.Serialize(result.Value.ToWire())) : ApiResults.Error(result.Failure!);

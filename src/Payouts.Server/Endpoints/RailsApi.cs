@@ -128,6 +128,12 @@ public static class RailsApi
         }
     }
 
+    /// <summary>The network a store's on-chain addresses must be on: its rail's, or null (any) for a sandbox without one.</summary>
+    public static async Task<BitcoinNetwork?> ChainNetwork(IRailConfigStore rails, string storeId, CancellationToken ct) =>
+        await rails.RailConfigGet(storeId, PayoutMethodId.BtcChain, ct) is { Network: { } n } && BitcoinNetworks.TryParse(n, out var network)
+            ? network
+            : null;
+
     private static (RailConfig? Config, IResult? Invalid) Validate(string storeId, PayoutMethodId method, RailRequest r, DateTimeOffset now)
     {
         var errors = new ValidationErrors();
