@@ -47,7 +47,7 @@ public sealed class SqlRailConfigStore(Database db) : IRailConfigStore
     private async Task<bool> Busy(DbConnection c, DbTransaction tx, string storeId, PayoutMethodId method, CancellationToken ct)
     {
         var key = new { StoreId = storeId, PayoutMethodId = method.Value };
-        await c.ExecuteScalarAsync<long>(Cmd("StoreRailLockProcessor", key, tx, ct));
+        await c.QueryAsync<int>(Cmd("StoreRailLockProcessor", key, tx, ct));
         return await c.ExecuteScalarAsync<long>(Cmd("AttemptUnfinishedCount", key, tx, ct)) > 0;
     }
 

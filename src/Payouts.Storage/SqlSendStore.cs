@@ -142,8 +142,8 @@ public sealed class SqlSendStore(Database db) : ISendStore
         if (fence is not null && !await Fenced(c, tx, fence, ct))
             return null;
         var nowMs = context.Now.ToUnixTimeMilliseconds();
-        var rows = (await AttemptPayoutRows(c, tx, attemptId, ct)).ToDictionary(r => r.PayoutId, StringComparer.Ordinal);
-        // One order for every writer, so two recorders of one attempt cannot deadlock on its rows.
+        var rows = (await AttemptPayoutRows(c, tx, attemptId, ct, forRecord: true)).ToDictionary(r => r.PayoutId, StringComparer.Ordinal);
+        // One order for every writer, so two recorders of one attempt cannot deadlock on its payouts.
         foreach (var (payoutId, outcome) in outcomes.OrderBy(o => o.Key, StringComparer.Ordinal))
         {
             if (!rows.TryGetValue(payoutId, out var row) || !row.IsWatched || outcome is SendOutcome.NotFound) continue;
@@ -286,8 +286,9 @@ public sealed class SqlSendStore(Database db) : ISendStore
             AttemptId = attemptId, PayoutId = payoutId, State = AttemptStates.ToDb(state), Reference = reference, Detail = detail, NowMs = nowMs,
         }, tx, ct)) == 1;
 
-    private async Task<IReadOnlyList<AttemptPayout>> AttemptPayoutRows(DbConnection c, DbTransaction? tx, string attemptId, CancellationToken ct) =>
-        (await c.QueryAsync<AttemptPayoutRow>(Cmd("AttemptPayoutList", new { AttemptId = attemptId }, tx, ct)))
+    private async Task<IReadOnlyList<AttemptPayout>> AttemptPayoutRows(DbConnection c, DbTransaction? tx, string attemptId, CancellationToken ct,
+        bool forRecord = false) =>
+        (await c.QueryAsync<AttemptPayoutRow>(Cmd(forRecord ? "AttemptPayoutListForRecord" : "AttemptPayoutList", new { AttemptId = attemptId }, tx, ct)))
             .Select(r => new AttemptPayout(r.PayoutId, r.Destination, Dec.Parse(r.Amount), AttemptStates.PayoutFromDb(r.State), r.Reference, r.Detail))
             .ToList();
 

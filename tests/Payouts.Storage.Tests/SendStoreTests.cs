@@ -16,7 +16,7 @@ namespace Payouts.Storage.Tests;
 /// the store does not let a caller move, so an expired lease is made by acquiring it with a TTL that already ended.
 /// PostgreSQL-only behaviour (row locks, SKIP LOCKED) is in <see cref="PostgresSendStoreTests"/>.
 /// </summary>
-public abstract class SendStoreTests : EngineTestBase
+public abstract partial class SendStoreTests : EngineTestBase
 {
     protected const string NodeA = "node-a";
     protected const string NodeB = "node-b";
@@ -828,7 +828,7 @@ public sealed class SqliteSendStoreTests : SendStoreTests
 
 /// <summary>The send store suite on PostgreSQL, plus what only PostgreSQL does: row locks that other claims skip.</summary>
 [UsesPostgres]
-public sealed class PostgresSendStoreTests : SendStoreTests
+public sealed partial class PostgresSendStoreTests : SendStoreTests
 {
     /// <summary>How long a claim that should not wait may take before the test calls it blocked.</summary>
     private static readonly TimeSpan NotBlocked = TimeSpan.FromSeconds(20);

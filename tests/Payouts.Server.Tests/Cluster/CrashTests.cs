@@ -19,16 +19,20 @@ public sealed class CrashTests
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan CompleteTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>Every failpoint with both recoveries; the crashed method alternates so each failpoint meets both rails.</summary>
+    /// <summary>
+    /// Every failpoint the sandbox reaches, with both recoveries; the crashed method alternates so each failpoint meets
+    /// both rails. The sandbox never bumps a fee, so after-replace is the Bitcoin Core rail's (tests/…/Bitcoin).
+    /// </summary>
     public static TheoryData<string, string, string> Cases
     {
         get
         {
             var data = new TheoryData<string, string, string>();
-            for (var f = 0; f < FailpointNames.All.Count; f++)
+            var failpoints = FailpointNames.All.Where(f => f != FailpointNames.AfterReplace).ToList();
+            for (var f = 0; f < failpoints.Count; f++)
             {
-                data.Add(FailpointNames.All[f], f % 2 == 0 ? Chain : Lightning, Restart);
-                data.Add(FailpointNames.All[f], f % 2 == 0 ? Lightning : Chain, TakeOver);
+                data.Add(failpoints[f], f % 2 == 0 ? Chain : Lightning, Restart);
+                data.Add(failpoints[f], f % 2 == 0 ? Lightning : Chain, TakeOver);
             }
             return data;
         }

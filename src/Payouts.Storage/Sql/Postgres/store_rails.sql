@@ -18,4 +18,4 @@ DELETE FROM store_rails WHERE store_id = @StoreId AND payout_method_id = @Payout
 -- name: StoreRailLockProcessor
 -- Waits for a claim in progress (which holds the processor row FOR SHARE), so the unfinished-attempt check that
 -- follows sees its attempt.
-SELECT count(*) FROM processors WHERE store_id = @StoreId AND payout_method_id = @PayoutMethodId FOR UPDATE;
+SELECT 1 FROM processors WHERE store_id = @StoreId AND payout_method_id = @PayoutMethodId FOR UPDATE;

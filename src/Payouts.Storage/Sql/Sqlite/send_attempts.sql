@@ -47,3 +47,10 @@ WHERE id = @Id AND state = 'prepared' AND artifact = @Expected;
 
 -- name: AttemptUnfinishedCount
 SELECT count(*) FROM send_attempts WHERE store_id = @StoreId AND payout_method_id = @PayoutMethodId AND state <> 'done';
+
+-- name: AttemptPayoutListForRecord
+-- Locked in one order: two recorders of one attempt (a run and reconcilers on other nodes) take turns, and each
+-- decides on the rows as the other left them, so a stale "sent" never overwrites a confirmation, nor a stale
+-- final success a reorg.
+SELECT attempt_id, payout_id, destination, amount, state, reference, detail FROM send_attempt_payouts
+WHERE attempt_id = @AttemptId ORDER BY payout_id;
