@@ -73,12 +73,9 @@ public sealed class BitcoinCoreRail(BitcoindRpcClient rpc, BitcoinRailSettings s
             // Already confirmed, conflicting, or refused: what the wallet knows decides. A version the wallet has never
             // seen never entered this node's mempool, and only this service holds its bytes: refused means never sent.
             var status = await Status(attempt, ct);
-            if (status.Count > 0 && status.Values.All(s => s is SendOutcome.NotFound))
-            {
-                await Unlock(latest, ct);
-                return All(live, new SendOutcome.NotSent($"bitcoind refused the transaction ({ex.Code}: {ex.RpcMessage}); it never left", Culprit: false));
-            }
-            return status;
+            return status.Count > 0 && status.Values.All(s => s is SendOutcome.NotFound)
+                ? All(live, new SendOutcome.NotSent($"bitcoind refused the transaction ({ex.Code}: {ex.RpcMessage}); it never left", Culprit: false))
+                : status;
         }
     }
 
@@ -201,7 +198,10 @@ public sealed class BitcoinCoreRail(BitcoindRpcClient rpc, BitcoinRailSettings s
 
     /// <summary>
     /// Funds the largest set of payouts, smallest first, the wallet can pay: a first guess from the balance, then
-    /// fewer payouts after each "insufficient funds". Its inputs are locked until the batch is sent or refused.
+    /// fewer payouts after each "insufficient funds". Coins are not locked (lockUnspents): a lock lives in the node's memory
+    /// and a run that dies between funding and committing would leak it until the node restarts, starving every later
+    /// batch. Without locks, the worst case is two committed batches choosing one coin: they conflict, at most one
+    /// confirms, and the other is proven not sent (refused, never seen by the wallet) — a retry, never a double payment.
     /// </summary>
     private async Task<(JsonNode? Funded, IReadOnlySet<Planned> Included)> Fund(List<Planned> candidates, decimal rate, CancellationToken ct)
     {
@@ -223,7 +223,7 @@ public sealed class BitcoinCoreRail(BitcoindRpcClient rpc, BitcoinRailSettings s
                     Array.Empty<object>(),
                     batch.Select(c => new Dictionary<string, decimal> { [c.Address.Text] = c.Payout.Amount }).ToArray(),
                     0,
-                    new Dictionary<string, object> { ["fee_rate"] = rate, ["replaceable"] = true, ["lockUnspents"] = true, ["add_inputs"] = true });
+                    new Dictionary<string, object> { ["fee_rate"] = rate, ["replaceable"] = true, ["lockUnspents"] = false, ["add_inputs"] = true });
                 return (funded, batch.ToHashSet());
             }
             catch (BitcoindRpcException ex) when (IsInsufficientFunds(ex))
@@ -234,34 +234,19 @@ public sealed class BitcoinCoreRail(BitcoindRpcClient rpc, BitcoinRailSettings s
         return (null, new HashSet<Planned>());
     }
 
-    /// <summary>Signs and finalizes a funded PSBT into a version, or null (inputs unlocked) when its fee is over the cap.</summary>
+    /// <summary>Signs and finalizes a funded PSBT into a version, or null when its fee is over the cap.</summary>
     private async Task<BitcoinTxVersion?> Sign(JsonNode funded, decimal rate, BitcoinFeePolicy fees, CancellationToken ct)
     {
         var psbt = funded["psbt"]!.GetValue<string>();
         var fee = funded["fee"]!.GetValue<decimal>();
         var unsigned = Psbt.ParseBase64(psbt).UnsignedTx;
         var inputs = unsigned.Inputs.Select(i => $"{i.Prevout.Txid}:{i.Prevout.Vout}").ToList();
-        if (fee > fees.BatchFeeMax)
-        {
-            await Unlock(inputs, ct);
-            return null;
-        }
-        string? hex;
-        try
-        {
-            var processed = await rpc.Wallet("walletprocesspsbt", ct, psbt, true, "ALL", true, true);
-            var finalized = await rpc.Wallet("finalizepsbt", ct, processed!["psbt"]!.GetValue<string>(), true);
-            hex = finalized?["complete"]?.GetValue<bool>() == true ? finalized["hex"]?.GetValue<string>() : null;
-        }
-        catch (Exception ex) when (IsNodeTrouble(ex))
-        {
-            // Unsigned, so it cannot leave: give its coins back to the wallet for the next batch.
-            await Unlock(inputs, CancellationToken.None);
-            throw;
-        }
+        if (fee > fees.BatchFeeMax) return null;
+        var processed = await rpc.Wallet("walletprocesspsbt", ct, psbt, true, "ALL", true, true);
+        var finalized = await rpc.Wallet("finalizepsbt", ct, processed!["psbt"]!.GetValue<string>(), true);
+        var hex = finalized?["complete"]?.GetValue<bool>() == true ? finalized["hex"]?.GetValue<string>() : null;
         if (hex is null)
         {
-            await Unlock(inputs, ct);
             throw new BitcoindRpcException("walletprocesspsbt", BitcoindRpcException.WalletError,
                 $"wallet '{settings.Wallet}' could not sign the batch (watch-only, or locked with a passphrase?)");
         }
@@ -330,21 +315,6 @@ public sealed class BitcoinCoreRail(BitcoindRpcClient rpc, BitcoinRailSettings s
         catch (BitcoindRpcException)
         {
             // Conflicted transactions cannot (and need not) be abandoned; unknown ones neither.
-        }
-    }
-
-    private Task Unlock(BitcoinTxVersion version, CancellationToken ct) => Unlock(version.Inputs, ct);
-
-    private async Task Unlock(IReadOnlyList<string> inputs, CancellationToken ct)
-    {
-        try
-        {
-            var outpoints = inputs.Select(i => i.Split(':')).Select(p => new Dictionary<string, object> { ["txid"] = p[0], ["vout"] = uint.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture) }).ToArray();
-            await rpc.Wallet("lockunspent", ct, true, outpoints);
-        }
-        catch (BitcoindRpcException)
-        {
-            // Already spent or unlocked: nothing held.
         }
     }
 

@@ -36,7 +36,12 @@ internal sealed class SimWallet(string name, byte[] secret)
     {
         if (Txs.ContainsKey(tx.Txid)) return;
         var involved = tx.Outputs.Any(o => IsMine(o.ScriptPubKey)) || IsFromMe(tx, node);
-        if (involved) Txs[tx.Txid] = new WalletTx(tx, node.Now(), ++_order);
+        if (!involved) return;
+        Txs[tx.Txid] = new WalletTx(tx, node.Now(), ++_order);
+        // Core's CWallet::AddToSpends unlocks each outpoint a new wallet transaction spends: a lock taken by
+        // walletcreatefundedpsbt's lockUnspents ends when the transaction is seen, so if it is later conflicted or
+        // abandoned, its other coins are free again.
+        foreach (var input in tx.Inputs) Locked.Remove(input.Prevout);
     }
 
     /// <summary>Spends at least one of this wallet's outputs (Core's IsFromMe: a debit).</summary>
