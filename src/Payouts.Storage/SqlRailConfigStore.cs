@@ -28,7 +28,7 @@ public sealed class SqlRailConfigStore(Database db) : IRailConfigStore
         await c.ExecuteAsync(Cmd("StoreRailUpsert", new
         {
             config.StoreId, PayoutMethodId = config.MethodId.Value, config.ConnectionString, config.Network,
-            Settings = config.SettingsJson, NowMs = config.UpdatedAt.ToUnixTimeMilliseconds(),
+            Settings = config.SettingsJson, CreatedAtMs = config.CreatedAt.ToUnixTimeMilliseconds(), NowMs = config.UpdatedAt.ToUnixTimeMilliseconds(),
         }, tx, ct));
         await tx.CommitAsync(ct);
         return RailConfigWrite.Written;

@@ -20,12 +20,14 @@ public sealed class Reconciler(ISendStore store, IRailRegistry rails, IFailpoint
     public async Task<Summary> RunOnce(CancellationToken ct)
     {
         var s = new Summary(0, 0, 0, 0, 0);
+        // One rail lookup per store and method per pass, not one per attempt.
+        var railsOfPass = new Dictionary<(string, Contracts.PayoutMethodId), IPayoutRail>();
         foreach (var attempt in await store.AttemptListUnfinished(BatchMax, ct))
         {
             s = s with { Checked = s.Checked + 1 };
             try
             {
-                s = await Reconcile(attempt, s, ct);
+                s = await Reconcile(attempt, railsOfPass, s, ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not InvariantViolationException)
             {
@@ -36,7 +38,8 @@ public sealed class Reconciler(ISendStore store, IRailRegistry rails, IFailpoint
         return s;
     }
 
-    private async Task<Summary> Reconcile(SendAttempt attempt, Summary s, CancellationToken ct)
+    private async Task<Summary> Reconcile(SendAttempt attempt, Dictionary<(string, Contracts.PayoutMethodId), IPayoutRail> railsOfPass,
+        Summary s, CancellationToken ct)
     {
         var context = new TransitionContext(Actor.Processor(nodeId), ProcessorActive: true, time.GetUtcNow());
         // While the run that made the attempt still holds its lease, that run owns it: re-sending or recording beside
@@ -48,7 +51,9 @@ public sealed class Reconciler(ISendStore store, IRailRegistry rails, IFailpoint
             return await store.AttemptAbandonClaimed(attempt.Id, context, ct) ? s with { Abandoned = s.Abandoned + 1 } : s;
         }
 
-        var rail = await rails.For(attempt.StoreId, attempt.MethodId, ct);
+        var key = (attempt.StoreId, attempt.MethodId);
+        if (!railsOfPass.TryGetValue(key, out var rail))
+            railsOfPass[key] = rail = await rails.For(attempt.StoreId, attempt.MethodId, ct);
         var status = await rail.Status(attempt, ct);
         // Only live rows: a payout whose row ended (proven not sent) may be in a newer attempt already, and sending
         // its old artifact again would pay it twice, whatever the rail answers about it.

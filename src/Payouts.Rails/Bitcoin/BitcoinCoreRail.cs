@@ -31,19 +31,19 @@ public sealed class BitcoinCoreRail(BitcoindRpcClient rpc, BitcoinRailSettings s
             var rate = OnChainFees.Rate(fees.ToPolicy(), await Estimate(fees.BlockTarget, ct));
             var (funded, included) = await Fund(candidates, rate, ct);
             foreach (var c in candidates.Where(c => !included.Contains(c)))
-                rejected[c.Payout.PayoutId] = new SendOutcome.NotSent(
+                rejected[c.PayoutId] = new SendOutcome.NotSent(
                     "the wallet cannot fund it now; it waits for the next run (smaller payouts went first)", Culprit: false);
             if (funded is null) return Empty(fees, rejected);
             var version = await Sign(funded, rate, fees, ct);
             if (version is null)
             {
                 foreach (var c in included)
-                    rejected[c.Payout.PayoutId] = new SendOutcome.NotSent(
+                    rejected[c.PayoutId] = new SendOutcome.NotSent(
                         $"the batch fee would exceed the cap of {fees.BatchFeeMax} BTC (batchFeeMax); nothing was sent", Culprit: false);
                 return Empty(fees, rejected);
             }
             CheckPays(version, included);
-            var outputs = included.Select(c => new BitcoinArtifactOutput(c.Payout.PayoutId, c.Address.Text, c.Payout.Amount)).ToList();
+            var outputs = included.Select(c => new BitcoinArtifactOutput(c.PayoutId, c.Address.Text, c.Amount)).ToList();
             var artifact = new BitcoinArtifact(BitcoinArtifact.KindName, BitcoinNetworks.Name(settings.Network), fees, outputs, [version]);
             return new PrepareResult(artifact.ToJson(), outputs.ToDictionary(o => o.PayoutId, _ => version.Txid, StringComparer.Ordinal), rejected);
         }
@@ -51,7 +51,7 @@ public sealed class BitcoinCoreRail(BitcoindRpcClient rpc, BitcoinRailSettings s
         {
             // Nothing was signed into an artifact, so nothing can leave: the batch waits for the next run.
             foreach (var c in candidates)
-                rejected[c.Payout.PayoutId] = new SendOutcome.NotSent($"bitcoind could not build the batch: {Describe(ex)}", Culprit: false);
+                rejected[c.PayoutId] = new SendOutcome.NotSent($"bitcoind could not build the batch: {Describe(ex)}", Culprit: false);
             return Empty(fees, rejected);
         }
     }
@@ -137,7 +137,7 @@ public sealed class BitcoinCoreRail(BitcoindRpcClient rpc, BitcoinRailSettings s
         var first = artifact.Versions[0].Inputs.ToHashSet(StringComparer.Ordinal);
         if (!first.IsSubsetOf(version.Inputs))
             throw new Core.InvariantViolationException($"fee bump {version.Txid} does not spend every input of {artifact.Versions[0].Txid}");
-        CheckPays(version, artifact.Outputs.Select(o => Candidate(o.PayoutId, o.Address, o.Amount)).ToList());
+        CheckPays(version, artifact.Outputs.Select(Committed).ToList());
         return (artifact with { Versions = [.. artifact.Versions, version] }).ToJson();
     }
 
@@ -162,12 +162,13 @@ public sealed class BitcoinCoreRail(BitcoindRpcClient rpc, BitcoinRailSettings s
             problems);
     }
 
-    private sealed record Planned(AttemptPayout Payout, BitcoinAddress Address, long Sats);
+    /// <summary>A payout the wallet can pay: its parsed address and its amount in sats.</summary>
+    private sealed record Planned(string PayoutId, decimal Amount, BitcoinAddress Address, long Sats);
 
-    private static Planned Candidate(string payoutId, string address, decimal amount) =>
-        new(new AttemptPayout(payoutId, address, amount, AttemptPayoutState.Prepared, null, null),
-            BitcoinAddress.TryParse(address, null, out var a, out _) ? a : throw new Core.InvariantViolationException($"artifact address {address} does not parse"),
-            (long)(amount * SatsPerBtc));
+    private static Planned Committed(BitcoinArtifactOutput o) =>
+        new(o.PayoutId, o.Amount,
+            BitcoinAddress.TryParse(o.Address, null, out var a, out _) ? a : throw new Core.InvariantViolationException($"artifact address {o.Address} does not parse"),
+            (long)(o.Amount * SatsPerBtc));
 
     /// <summary>Payouts this wallet can pay at all; the others are refused here, each with the reason.</summary>
     private List<Planned> Candidates(SendAttempt attempt, Dictionary<string, SendOutcome.NotSent> rejected)
@@ -191,7 +192,7 @@ public sealed class BitcoinCoreRail(BitcoindRpcClient rpc, BitcoinRailSettings s
                 // Bitcoin Core refuses a transaction paying one address twice; the second waits for the next batch.
                 rejected[p.PayoutId] = new SendOutcome.NotSent("another payout of this batch pays the same address", Culprit: false);
             else
-                planned.Add(new Planned(p, address, (long)sats));
+                planned.Add(new Planned(p.PayoutId, p.Amount, address, (long)sats));
         }
         return planned;
     }
@@ -205,7 +206,7 @@ public sealed class BitcoinCoreRail(BitcoindRpcClient rpc, BitcoinRailSettings s
     /// </summary>
     private async Task<(JsonNode? Funded, IReadOnlySet<Planned> Included)> Fund(List<Planned> candidates, decimal rate, CancellationToken ct)
     {
-        var ordered = candidates.OrderBy(c => c.Sats).ThenBy(c => c.Payout.PayoutId, StringComparer.Ordinal).ToList();
+        var ordered = candidates.OrderBy(c => c.Sats).ThenBy(c => c.PayoutId, StringComparer.Ordinal).ToList();
         var balances = await rpc.Wallet("getbalances", ct);
         var spendable = (long)((balances?["mine"]?["trusted"]?.GetValue<decimal>() ?? 0m) * SatsPerBtc);
         var count = 0;
@@ -221,7 +222,7 @@ public sealed class BitcoinCoreRail(BitcoindRpcClient rpc, BitcoinRailSettings s
             {
                 var funded = await rpc.Wallet("walletcreatefundedpsbt", ct,
                     Array.Empty<object>(),
-                    batch.Select(c => new Dictionary<string, decimal> { [c.Address.Text] = c.Payout.Amount }).ToArray(),
+                    batch.Select(c => new Dictionary<string, decimal> { [c.Address.Text] = c.Amount }).ToArray(),
                     0,
                     new Dictionary<string, object> { ["fee_rate"] = rate, ["replaceable"] = true, ["lockUnspents"] = false, ["add_inputs"] = true });
                 return (funded, batch.ToHashSet());
@@ -261,7 +262,7 @@ public sealed class BitcoinCoreRail(BitcoindRpcClient rpc, BitcoinRailSettings s
         BitcoinTransaction.TryParseHex(version.Hex, out var tx, out _);
         foreach (var p in payouts)
             if (!tx!.Outputs.Any(o => o.ValueSats == p.Sats && o.ScriptPubKey.AsSpan().SequenceEqual(p.Address.ScriptPubKey)))
-                throw new Core.InvariantViolationException($"transaction {version.Txid} does not pay {p.Sats} sat to {p.Address.Text} (payout {p.Payout.PayoutId})");
+                throw new Core.InvariantViolationException($"transaction {version.Txid} does not pay {p.Sats} sat to {p.Address.Text} (payout {p.PayoutId})");
     }
 
     /// <summary>The latest version is in the mempool, or is sent again from its stored bytes (evicted, or never sent).</summary>

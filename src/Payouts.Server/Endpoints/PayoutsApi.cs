@@ -60,7 +60,7 @@ public static class PayoutsApi
         var pullPaymentId = body.Value!.PullPaymentId;
         var pullPayment = pullPaymentId is not null && Ids.LooksValid(pullPaymentId) ? await store.PullPaymentGetById(pullPaymentId, ct) : null;
         var errors = new ValidationErrors();
-        var network = await RailsApi.ChainNetwork(rails, storeId, ct);
+        var network = await RailsApi.ChainNetwork(rails, storeId, [body.Value!.PayoutMethodId], ct);
         var request = Validate(body.Value!, storeId, pullPayment?.Currency, network, errors, "");
         if (request is null) return errors.ToResult();
 
@@ -81,7 +81,7 @@ public static class PayoutsApi
         if (list.Count is 0 or > PayoutService.BulkCountMax)
             return ApiResults.Validation("$", $"Give between 1 and {PayoutService.BulkCountMax} payouts.");
         var errors = new ValidationErrors();
-        var network = await RailsApi.ChainNetwork(rails, storeId, ct);
+        var network = await RailsApi.ChainNetwork(rails, storeId, list.Select(r => r?.PayoutMethodId), ct);
         var requests = new List<NewPayout>(list.Count);
         for (var i = 0; i < list.Count; i++)
         {

@@ -151,7 +151,7 @@ public static class PullPaymentsApi
         // amount like a store payout's; whether the claim fits is decided under the pull payment's lock, as before.
         var pullPayment = await store.PullPaymentGetById(pullPaymentId, ct);
         var errors = new ValidationErrors();
-        var network = pullPayment is null ? null : await RailsApi.ChainNetwork(rails, pullPayment.StoreId, ct);
+        var network = pullPayment is null ? null : await RailsApi.ChainNetwork(rails, pullPayment.StoreId, [body.Value!.PayoutMethodId], ct);
         var request = PayoutRequestValidation.Validate(body.Value!, storeId: null, pullPaymentId, pullPayment?.Currency, approved: false,
             metadata: null, amountRequired: false, errors, network);
         if (request is null) return errors.ToResult();

@@ -128,9 +128,14 @@ public static class RailsApi
         }
     }
 
-    /// <summary>The network a store's on-chain addresses must be on: its rail's, or null (any) for a sandbox without one.</summary>
-    public static async Task<BitcoinNetwork?> ChainNetwork(IRailConfigStore rails, string storeId, CancellationToken ct) =>
-        await rails.RailConfigGet(storeId, PayoutMethodId.BtcChain, ct) is { Network: { } n } && BitcoinNetworks.TryParse(n, out var network)
+    /// <summary>
+    /// The network a store's on-chain addresses must be on: its rail's, or null (any) for a sandbox without one. Read only
+    /// when some payout of the request is on-chain, so Lightning payouts pay no extra query.
+    /// </summary>
+    public static async Task<BitcoinNetwork?> ChainNetwork(IRailConfigStore rails, string storeId, IEnumerable<string?> payoutMethodIds,
+        CancellationToken ct) =>
+        payoutMethodIds.Any(m => PayoutMethodId.TryParse(m, out var method) && method == PayoutMethodId.BtcChain)
+        && await rails.RailConfigGet(storeId, PayoutMethodId.BtcChain, ct) is { Network: { } n } && BitcoinNetworks.TryParse(n, out var network)
             ? network
             : null;
 

@@ -8,7 +8,7 @@ WHERE store_id = @StoreId ORDER BY payout_method_id;
 
 -- name: StoreRailUpsert
 INSERT INTO store_rails (store_id, payout_method_id, connection_string, network, settings, created_at_ms, updated_at_ms)
-VALUES (@StoreId, @PayoutMethodId, @ConnectionString, @Network, @Settings, @NowMs, @NowMs)
+VALUES (@StoreId, @PayoutMethodId, @ConnectionString, @Network, @Settings, @CreatedAtMs, @NowMs)
 ON CONFLICT (store_id, payout_method_id) DO UPDATE SET connection_string = excluded.connection_string, network = excluded.network,
     settings = excluded.settings, updated_at_ms = excluded.updated_at_ms;
 
