@@ -47,36 +47,36 @@ public sealed class BitcoindRpcClient(HttpClient http, BitcoinRailSettings setti
             Convert.ToBase64String(Encoding.UTF8.GetBytes(await Credentials(ct))));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(settings.RpcTimeout);
-        HttpResponseMessage response;
+        HttpStatusCode status;
+        string text;
         try
         {
-            response = await http.SendAsync(request, timeout.Token);
+            using var response = await http.SendAsync(request, timeout.Token);
+            status = response.StatusCode;
+            text = await response.Content.ReadAsStringAsync(timeout.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            // The request may have arrived: a caller that sent money must treat this as "unknown", never "not sent".
+            // Headers or body late, the request may have arrived: a caller that sent money must treat this as "unknown",
+            // never "not sent" — and a caller that was building must see node trouble, not its own cancellation.
             throw new TimeoutException($"bitcoind {method} did not answer within {settings.RpcTimeout.TotalSeconds:0} s");
         }
-        using (response)
+        if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            throw new BitcoindUnavailableException($"bitcoind refused the credentials ({(int)status}); check user/password or cookiefile");
+        JsonNode? reply;
+        try
         {
-            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-                throw new BitcoindUnavailableException($"bitcoind refused the credentials ({(int)response.StatusCode}); check user/password or cookiefile");
-            var text = await response.Content.ReadAsStringAsync(timeout.Token);
-            JsonNode? reply;
-            try
-            {
-                reply = JsonNode.Parse(text);
-            }
-            catch (JsonException)
-            {
-                throw new BitcoindUnavailableException($"bitcoind answered {method} with HTTP {(int)response.StatusCode} and no JSON-RPC body");
-            }
-            if (reply?["error"] is JsonObject error)
-                throw new BitcoindRpcException(method, error["code"]?.GetValue<int>() ?? 0, error["message"]?.GetValue<string>() ?? "");
-            if (!response.IsSuccessStatusCode)
-                throw new BitcoindUnavailableException($"bitcoind answered {method} with HTTP {(int)response.StatusCode}");
-            return reply?["result"];
+            reply = JsonNode.Parse(text);
         }
+        catch (JsonException)
+        {
+            throw new BitcoindUnavailableException($"bitcoind answered {method} with HTTP {(int)status} and no JSON-RPC body");
+        }
+        if (reply?["error"] is JsonObject error)
+            throw new BitcoindRpcException(method, error["code"]?.GetValue<int>() ?? 0, error["message"]?.GetValue<string>() ?? "");
+        if ((int)status is < 200 or > 299)
+            throw new BitcoindUnavailableException($"bitcoind answered {method} with HTTP {(int)status}");
+        return reply?["result"];
     }
 
     public Task<JsonNode?> Wallet(string method, CancellationToken ct, params object?[] args) => Call(method, wallet: true, args, ct);
