@@ -26,12 +26,16 @@ public static class Bech32
 
     /// <param name="data">5-bit values (0 to 31).</param>
     /// <exception cref="ArgumentException">The result would not decode: bad HRP, a value above 31, or over 90 characters.</exception>
-    public static string Encode(string hrp, ReadOnlySpan<byte> data, Variant variant)
+    public static string Encode(string hrp, ReadOnlySpan<byte> data, Variant variant) => Encode(hrp, data, variant, LengthMax);
+
+    /// <summary>As <see cref="Encode(string, ReadOnlySpan{byte}, Variant)"/> with another length limit: BOLT11 invoices
+    /// and LNURLs are bech32 strings longer than BIP173's 90 characters.</summary>
+    public static string Encode(string hrp, ReadOnlySpan<byte> data, Variant variant, int lengthMax)
     {
         if (hrp.Length == 0 || hrp.Any(c => c is < '!' or > '~' or (>= 'A' and <= 'Z')))
             throw new ArgumentException("The HRP must be 1 or more lowercase printable ASCII characters.", nameof(hrp));
-        if (hrp.Length + 1 + data.Length + ChecksumLength > LengthMax)
-            throw new ArgumentException($"A bech32 string is at most {LengthMax} characters.", nameof(data));
+        if (hrp.Length + 1 + data.Length + ChecksumLength > lengthMax)
+            throw new ArgumentException($"A bech32 string is at most {lengthMax} characters.", nameof(data));
         foreach (var d in data)
             if (d > 31) throw new ArgumentException("Bech32 data values are 5 bits.", nameof(data));
 
@@ -46,10 +50,15 @@ public static class Bech32
 
     /// <summary>Checks the BIP173 string rules and the checksum; the variant is whichever checksum matches.
     /// The HRP and data of the result are lowercase.</summary>
-    public static bool TryDecode(string? text, [NotNullWhen(true)] out Decoded? decoded, [NotNullWhen(false)] out string? error)
+    public static bool TryDecode(string? text, [NotNullWhen(true)] out Decoded? decoded, [NotNullWhen(false)] out string? error) =>
+        TryDecode(text, LengthMax, out decoded, out error);
+
+    /// <summary>As <see cref="TryDecode(string?, out Decoded?, out string?)"/> with another length limit: BOLT11 invoices
+    /// and LNURLs are bech32 strings longer than BIP173's 90 characters.</summary>
+    public static bool TryDecode(string? text, int lengthMax, [NotNullWhen(true)] out Decoded? decoded, [NotNullWhen(false)] out string? error)
     {
         decoded = null;
-        error = StringError(text);
+        error = StringError(text, lengthMax);
         if (error is not null) return false;
         var lower = text!.ToLowerInvariant();
         var separator = lower.LastIndexOf('1');
@@ -113,10 +122,10 @@ public static class Bech32
         : version == 0 && length is not (20 or 32) ? $"has a version 0 witness program of {length} bytes; it must be 20 or 32"
         : null;
 
-    private static string? StringError(string? text)
+    private static string? StringError(string? text, int lengthMax)
     {
         if (string.IsNullOrEmpty(text)) return "is empty";
-        if (text.Length > LengthMax) return $"is longer than {LengthMax} characters, the most a bech32 string has";
+        if (text.Length > lengthMax) return $"is longer than {lengthMax} characters, the most a bech32 string has";
         if (text.Any(c => c is < '!' or > '~')) return "has a character outside printable ASCII";
         if (text.Any(char.IsAsciiLetterLower) && text.Any(char.IsAsciiLetterUpper)) return "mixes upper and lower case, which bech32 forbids";
         var separator = text.LastIndexOf('1');
