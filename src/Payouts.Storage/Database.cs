@@ -130,6 +130,7 @@ public sealed class SqliteDatabase : Database
     private static readonly Dictionary<string, string> UniqueIndexColumns = new(StringComparer.Ordinal)
     {
         ["payouts_active_destination"] = "payouts.store_id, payouts.destination",
+        ["payouts_payment_hash"] = "payouts.store_id, payouts.payment_hash",
         ["api_keys_one_bootstrap"] = "api_keys.bootstrap",
     };
 

@@ -137,6 +137,7 @@ internal sealed class PayoutRow
         p.Destination, p.OriginalAmount, p.OriginalCurrency, p.PayoutCurrency, p.PayoutAmount, p.Rate,
         State = p.State.ToString(),
         p.Revision,
+        PaymentHash = Destinations.PaymentHash(p.MethodId, p.Destination),
         Metadata = p.MetadataJson,
         PaymentProof = p.PaymentProofJson,
         p.ErrorCount,

@@ -17,6 +17,8 @@ namespace Payouts.Storage;
 public sealed class SqlPayoutsStore : IPayoutsStore
 {
     private const string ActiveDestinationIndex = "payouts_active_destination";
+    /// <summary>One payout per BOLT11 payment hash per store (migration 0005): to a caller, a duplicate destination too.</summary>
+    private const string PaymentHashIndex = "payouts_payment_hash";
     private readonly Database _db;
 
     public SqlPayoutsStore(Database db) => _db = db;
@@ -90,7 +92,7 @@ public sealed class SqlPayoutsStore : IPayoutsStore
             {
                 await Insert(c, tx, payouts[i].Payout, payouts[i].Created, ct);
             }
-            catch (Exception ex) when (_db.IsUniqueViolation(ex, ActiveDestinationIndex))
+            catch (Exception ex) when (_db.IsUniqueViolation(ex, ActiveDestinationIndex) || _db.IsUniqueViolation(ex, PaymentHashIndex))
             {
                 // The transaction rolls back on dispose: all or nothing.
                 return new PayoutInsertManyResult(false, i);
@@ -128,7 +130,7 @@ public sealed class SqlPayoutsStore : IPayoutsStore
         {
             await Insert(c, tx, payout, created, ct);
         }
-        catch (Exception ex) when (_db.IsUniqueViolation(ex, ActiveDestinationIndex))
+        catch (Exception ex) when (_db.IsUniqueViolation(ex, ActiveDestinationIndex) || _db.IsUniqueViolation(ex, PaymentHashIndex))
         {
             // Another pull payment of the store took the destination between our check and insert.
             return Failure.Of(Contracts.ErrorCode.DuplicateDestination);

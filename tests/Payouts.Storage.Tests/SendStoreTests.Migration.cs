@@ -35,6 +35,25 @@ public abstract partial class SendStoreTests
             : "SELECT count(*) FROM pg_indexes WHERE indexname = @Name",
         new { Name = name }, cancellationToken: Ct));
 
+    /// <summary>Payouts as 0003's schema holds them: today's insert names columns later migrations added.</summary>
+    private async Task AddWaitingUnder0003Async(Database db, string storeId, params decimal[] amounts)
+    {
+        const string Insert = "INSERT INTO payouts (id, store_id, pull_payment_id, payout_method_id, destination, original_amount, " +
+            "original_currency, payout_currency, payout_amount, rate, state, revision, metadata, payment_proof, error_count, created_at_ms, " +
+            "updated_at_ms) VALUES (@Id, @StoreId, NULL, 'BTC-CHAIN', @Destination, @Amount, 'BTC', 'BTC', @Amount, 1, 'AwaitingPayment', 0, " +
+            "NULL, NULL, 0, @At, @At)";
+        await using var c = await db.Open(Ct);
+        for (var n = 1; n <= amounts.Length; n++)
+        {
+            var at = T0.AddMinutes(n).ToUnixTimeMilliseconds();
+            // SQLite keeps amounts as text (exact); PostgreSQL as numeric.
+            object amount = db.Provider == DatabaseProvider.Sqlite ? amounts[n - 1].ToString(System.Globalization.CultureInfo.InvariantCulture) : amounts[n - 1];
+            await c.ExecuteAsync(new CommandDefinition(Insert,
+                new { Id = $"{storeId}-p{n}", StoreId = storeId, Destination = Addresses.For($"{storeId}dest{n}"), Amount = amount, At = at },
+                cancellationToken: Ct));
+        }
+    }
+
     [StoreFact]
     public async Task Migration0004KeepsAttemptRowsAndTheOneLiveRowIndex()
     {
@@ -46,7 +65,7 @@ public abstract partial class SendStoreTests
         var w = new World(db, connectionString, new SqlPayoutsStore(db), new SqlSendStore(db));
         await w.Payouts.StoreCreate(new Core.Stores.Store("s1", "Store 1", T0), null, Ct);
         await w.Payouts.ProcessorUpsert(Settings("s1"), Ct);
-        await AddWaitingAsync(w, "s1", 0.001m, 0.00000001m, 0.12345678m);
+        await AddWaitingUnder0003Async(db, "s1", 0.001m, 0.00000001m, 0.12345678m);
         var lease = await AcquireAsync(w);
         var attempt = await ClaimAndPrepareAsync(w, lease);
         await RecordAsync(w, attempt,

@@ -15,7 +15,7 @@ public static class Lnurl
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Any case (not mixed), optional "lightning:" prefix. The URL must be https, or http for a .onion host
-    /// (LUD-01).</summary>
+    /// (LUD-01) or loopback.</summary>
     public static bool TryDecode(string? lnurl, [NotNullWhen(true)] out Uri? url, [NotNullWhen(false)] out string? error)
     {
         url = null;
@@ -50,7 +50,7 @@ public static class Lnurl
         }
         if (!IsAllowedScheme(parsed))
         {
-            error = "is an LNURL whose URL is not https (only .onion hosts may use http)";
+            error = "is an LNURL whose URL is not https (only .onion and loopback hosts may use http)";
             return false;
         }
         url = parsed;
@@ -98,8 +98,10 @@ public static class Lnurl
         return true;
     }
 
+    /// <summary>Loopback may use http too: a regtest service on the node's own machine. Whether a payout may reach it at all is
+    /// the resolver's rule (private hosts are refused unless configured).</summary>
     private static bool IsAllowedScheme(Uri url) =>
-        url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && IsOnion(url.Host));
+        url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && (IsOnion(url.Host) || url.IsLoopback));
 
     private static bool IsOnion(string host) => host.EndsWith(".onion", StringComparison.OrdinalIgnoreCase);
 

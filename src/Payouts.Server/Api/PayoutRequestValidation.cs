@@ -5,6 +5,7 @@ using Payouts.Contracts.Json;
 using Payouts.Contracts.Wire;
 using Payouts.Core;
 using Payouts.Core.Bitcoin;
+using Payouts.Core.Lightning;
 using Payouts.Core.Money;
 using Payouts.Core.Payouts;
 using Payouts.Core.Processors;
@@ -19,9 +20,10 @@ public static class PayoutRequestValidation
 
     /// <param name="pullPaymentCurrency">The claimed pull payment's currency, which a claim's amount is in; null when it is
     /// not known (no such pull payment), and then the claim rules check the minimum instead.</param>
-    /// <param name="network">The chain of the store's Bitcoin Core wallet; null (the sandbox) accepts an address of any network.</param>
+    /// <param name="rules">Networks of the store's nodes and the time a BOLT11 invoice must have left; null accepts any network and any
+    /// invoice not yet expired.</param>
     public static NewPayout? Validate(CreatePayoutRequest r, string? storeId, string? pullPaymentId, string? pullPaymentCurrency,
-        bool approved, JsonElement? metadata, bool amountRequired, ValidationErrors errors, BitcoinNetwork? network = null)
+        bool approved, JsonElement? metadata, bool amountRequired, ValidationErrors errors, DestinationRules? rules = null)
     {
         PayoutMethodId? method = null;
         if (string.IsNullOrWhiteSpace(r.PayoutMethodId))
@@ -30,30 +32,45 @@ public static class PayoutRequestValidation
             errors.Add("payoutMethodId", $"Unknown payout method; supported: {string.Join(", ", PayoutMethodId.All)}.");
 
         string? destination = null;
+        Bolt11Invoice? invoice = null;
         if (method is not null)
         {
-            var d = Destinations.Normalize(method, r.Destination, network);
+            var d = Destinations.Normalize(method, r.Destination, rules?.NetworkFor(method));
             if (d.Error is not null) errors.Add("destination", $"The destination {d.Error}.", ErrorCode.InvalidDestination);
             destination = d.Value;
+            invoice = d.Invoice;
         }
         else if (string.IsNullOrWhiteSpace(r.Destination))
         {
             errors.Add("destination", "The destination is required.");
         }
 
-        if (r.Amount is null)
+        // A store payout's amount is in the method's currency; a claim's is in its pull payment's.
+        var amountCurrency = pullPaymentId is null ? method is null ? null : PayoutMethods.Get(method).Currency : pullPaymentCurrency;
+        var amount = r.Amount;
+        if (invoice is not null)
+        {
+            var inBtc = string.Equals(amountCurrency, "BTC", StringComparison.OrdinalIgnoreCase);
+            // An invoice with an amount sets the payout's (Greenfield), when the payout's amount is in BTC at all.
+            if (amount is null && inBtc && invoice.AmountMsat is { } asked) amount = Bolt11Invoice.MsatToBtc(asked);
+            if (LightningInvoiceRules.CheckAtCreation(invoice, network: null, rules?.Now ?? DateTimeOffset.UtcNow, rules?.Bolt11TimeLeftMin ?? TimeSpan.Zero)
+                is { } invoiceError)
+                errors.Add("destination", $"The destination {invoiceError}.", ErrorCode.InvalidDestination);
+            if (inBtc && amount is { } a && LightningInvoiceRules.AmountMismatch(invoice, a) is { } mismatch)
+                errors.Add("amount", mismatch);
+        }
+
+        if (amount is null)
         {
             if (amountRequired) errors.Add("amount", "The amount is required.");
         }
-        else if (Amounts.Validate(r.Amount.Value) is { } amountError)
+        else if (Amounts.Validate(amount.Value) is { } amountError)
         {
             errors.Add("amount", $"The amount {amountError}.");
         }
         else if (method is not null && destination is not null)
         {
-            // A store payout's amount is in the method's currency; a claim's is in its pull payment's.
-            var currency = pullPaymentId is null ? PayoutMethods.Get(method).Currency : pullPaymentCurrency;
-            if (DustError(method, destination, r.Amount.Value, currency) is { } dust) errors.Add("amount", dust);
+            if (DustError(method, destination, amount.Value, amountCurrency) is { } dust) errors.Add("amount", dust);
         }
 
         if (pullPaymentId is not null && !Ids.LooksValid(pullPaymentId))
@@ -70,7 +87,7 @@ public static class PayoutRequestValidation
         }
 
         if (errors.Any) return null;
-        return new NewPayout(storeId, pullPaymentId, method!, destination!, r.Amount, approved, metadataJson);
+        return new NewPayout(storeId, pullPaymentId, method!, destination!, amount, approved, metadataJson);
     }
 
     /// <summary>An amount in the method's own currency that the address's output could not carry: nodes would not relay it.

@@ -49,7 +49,7 @@ public static class PayoutsApi
     }
 
     public static async Task<IResult> Create(HttpContext http, string storeId, IPayoutsStore store, IRailConfigStore rails, PayoutService payouts,
-        CancellationToken ct)
+        TimeProvider time, CancellationToken ct)
     {
         var (caller, denied) = await CallerAuth.Require(http, Permissions.ManagePayouts, storeId, ct);
         if (denied is not null) return denied;
@@ -60,8 +60,8 @@ public static class PayoutsApi
         var pullPaymentId = body.Value!.PullPaymentId;
         var pullPayment = pullPaymentId is not null && Ids.LooksValid(pullPaymentId) ? await store.PullPaymentGetById(pullPaymentId, ct) : null;
         var errors = new ValidationErrors();
-        var network = await RailsApi.ChainNetwork(rails, storeId, [body.Value!.PayoutMethodId], ct);
-        var request = Validate(body.Value!, storeId, pullPayment?.Currency, network, errors, "");
+        var rules = await RailsApi.DestinationRules(rails, storeId, [body.Value!.PayoutMethodId], pullPayment, time.GetUtcNow(), ct);
+        var request = Validate(body.Value!, storeId, pullPayment?.Currency, rules, errors, "");
         if (request is null) return errors.ToResult();
 
         var result = await payouts.Create(request, caller!.Actor, ct, JsonResponse.CompletionFor<Payout>(http, Serialize));
@@ -69,7 +69,7 @@ public static class PayoutsApi
     }
 
     public static async Task<IResult> CreateMany(HttpContext http, string storeId, IPayoutsStore store, IRailConfigStore rails, PayoutService payouts,
-        CancellationToken ct)
+        TimeProvider time, CancellationToken ct)
     {
         var (caller, denied) = await CallerAuth.Require(http, Permissions.ManagePayouts, storeId, ct);
         if (denied is not null) return denied;
@@ -81,14 +81,14 @@ public static class PayoutsApi
         if (list.Count is 0 or > PayoutService.BulkCountMax)
             return ApiResults.Validation("$", $"Give between 1 and {PayoutService.BulkCountMax} payouts.");
         var errors = new ValidationErrors();
-        var network = await RailsApi.ChainNetwork(rails, storeId, list.Select(r => r?.PayoutMethodId), ct);
+        var rules = await RailsApi.DestinationRules(rails, storeId, list.Select(r => r?.PayoutMethodId).ToList(), pullPayment: null, time.GetUtcNow(), ct);
         var requests = new List<NewPayout>(list.Count);
         for (var i = 0; i < list.Count; i++)
         {
             if (list[i] is null) { errors.Add($"[{i}]", "Each payout must be a JSON object."); continue; }
             if (list[i].PullPaymentId is not null)
                 errors.Add($"[{i}].pullPaymentId", "Bulk create does not take claims against pull payments; create those one by one.");
-            if (Validate(list[i], storeId, pullPaymentCurrency: null, network, errors, $"[{i}].") is { } request) requests.Add(request);
+            if (Validate(list[i], storeId, pullPaymentCurrency: null, rules, errors, $"[{i}].") is { } request) requests.Add(request);
         }
         if (errors.Any) return errors.ToResult();
 
@@ -230,12 +230,12 @@ public static class PayoutsApi
         return TypedResults.Ok(p.ToWire());
     }
 
-    private static NewPayout? Validate(CreatePayoutThroughStoreRequest r, string storeId, string? pullPaymentCurrency, BitcoinNetwork? network,
+    private static NewPayout? Validate(CreatePayoutThroughStoreRequest r, string storeId, string? pullPaymentCurrency, DestinationRules rules,
         ValidationErrors errors, string pathPrefix)
     {
         var local = new ValidationErrors();
         var request = PayoutRequestValidation.Validate(r, storeId, r.PullPaymentId, pullPaymentCurrency, r.Approved ?? false, r.Metadata,
-            amountRequired: r.PullPaymentId is null, local, network);
+            amountRequired: r.PullPaymentId is null, local, rules);
         errors.AddAll(local, pathPrefix);
         return request;
     }

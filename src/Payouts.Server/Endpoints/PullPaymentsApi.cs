@@ -142,7 +142,7 @@ public static class PullPaymentsApi
     }
 
     public static async Task<IResult> Claim(HttpContext http, string pullPaymentId, IPayoutsStore store, IRailConfigStore rails, PayoutService payouts,
-        CancellationToken ct)
+        TimeProvider time, CancellationToken ct)
     {
         if (!Ids.LooksValid(pullPaymentId)) return ApiResults.Error(ErrorCode.PullPaymentNotFound);
         var body = await JsonBody.ReadAsync<CreatePayoutRequest>(http, ct);
@@ -151,9 +151,10 @@ public static class PullPaymentsApi
         // amount like a store payout's; whether the claim fits is decided under the pull payment's lock, as before.
         var pullPayment = await store.PullPaymentGetById(pullPaymentId, ct);
         var errors = new ValidationErrors();
-        var network = pullPayment is null ? null : await RailsApi.ChainNetwork(rails, pullPayment.StoreId, [body.Value!.PayoutMethodId], ct);
+        var rules = pullPayment is null ? null
+            : await RailsApi.DestinationRules(rails, pullPayment.StoreId, [body.Value!.PayoutMethodId], pullPayment, time.GetUtcNow(), ct);
         var request = PayoutRequestValidation.Validate(body.Value!, storeId: null, pullPaymentId, pullPayment?.Currency, approved: false,
-            metadata: null, amountRequired: false, errors, network);
+            metadata: null, amountRequired: false, errors, rules);
         if (request is null) return errors.ToResult();
         var result = await payouts.Create(request, Actor.Anonymous, ct, JsonResponse.CompletionFor<Payout>(http, p => JsonResponse.Serialize(p.ToWire())));
         return result.IsOk ? JsonResponse.Created(http, JsonResponse.Serialize(result.Value.ToWire())) : ApiResults.Error(result.Failure!);

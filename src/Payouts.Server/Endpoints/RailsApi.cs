@@ -2,10 +2,12 @@ using Payouts.Contracts;
 using Payouts.Contracts.Wire;
 using Payouts.Core.Auth;
 using Payouts.Core.Bitcoin;
+using Payouts.Core.Payouts;
 using Payouts.Core.Ports;
 using Payouts.Core.Sending;
 using Payouts.Rails;
 using Payouts.Rails.Bitcoin;
+using Payouts.Rails.Lightning;
 using Payouts.Server.Api;
 
 namespace Payouts.Server.Endpoints;
@@ -109,6 +111,8 @@ public static class RailsApi
         }
         if (config is null || Type(config) == "sandbox")
             return TypedResults.Ok(new RailTestData(true, "sandbox", null, null, null, null, null, null, []));
+        if (method == PayoutMethodId.BtcLightning)
+            return TypedResults.Ok(await LightningRailTest.Run(registry, LightningRailSettings.FromConfig(config), ct));
         var rail = registry.Bitcoin(BitcoinRailSettings.FromConfig(config));
         try
         {
@@ -133,9 +137,25 @@ public static class RailsApi
     /// when some payout of the request is on-chain, so Lightning payouts pay no extra query.
     /// </summary>
     public static async Task<BitcoinNetwork?> ChainNetwork(IRailConfigStore rails, string storeId, IEnumerable<string?> payoutMethodIds,
+        CancellationToken ct) => await Network(rails, storeId, PayoutMethodId.BtcChain, payoutMethodIds, ct);
+
+    /// <summary>
+    /// What a new payout's destination is checked against: the networks of the store's nodes (read only for the methods
+    /// the request uses) and the time a BOLT11 invoice must have left (the pull payment's BOLT11 expiration).
+    /// </summary>
+    public static async Task<DestinationRules> DestinationRules(IRailConfigStore rails, string storeId, IReadOnlyCollection<string?> payoutMethodIds,
+        Core.PullPayments.PullPayment? pullPayment, DateTimeOffset now, CancellationToken ct) =>
+        new(await ChainNetwork(rails, storeId, payoutMethodIds, ct), await LightningNetwork(rails, storeId, payoutMethodIds, ct), now,
+            pullPayment is null ? TimeSpan.Zero : TimeSpan.FromDays(pullPayment.Bolt11ExpirationDays));
+
+    /// <summary>The network a store's BOLT11 invoices must be for: its Lightning node's, or null (any) for the sandbox.</summary>
+    public static async Task<BitcoinNetwork?> LightningNetwork(IRailConfigStore rails, string storeId, IEnumerable<string?> payoutMethodIds,
+        CancellationToken ct) => await Network(rails, storeId, PayoutMethodId.BtcLightning, payoutMethodIds, ct);
+
+    private static async Task<BitcoinNetwork?> Network(IRailConfigStore rails, string storeId, PayoutMethodId wanted, IEnumerable<string?> payoutMethodIds,
         CancellationToken ct) =>
-        payoutMethodIds.Any(m => PayoutMethodId.TryParse(m, out var method) && method == PayoutMethodId.BtcChain)
-        && await rails.RailConfigGet(storeId, PayoutMethodId.BtcChain, ct) is { Network: { } n } && BitcoinNetworks.TryParse(n, out var network)
+        payoutMethodIds.Any(m => PayoutMethodId.TryParse(m, out var method) && method == wanted)
+        && await rails.RailConfigGet(storeId, wanted, ct) is { Network: { } n } && BitcoinNetworks.TryParse(n, out var network)
             ? network
             : null;
 
@@ -170,9 +190,24 @@ public static class RailsApi
             case BitcoinRailSettings.Type:
                 errors.Add("connectionString", $"type=bitcoind sends on-chain payouts only ({PayoutMethodId.BtcChain}).");
                 return (null, errors.ToResult());
+            case var t when LightningRailSettings.IsLightningType(t) && method == PayoutMethodId.BtcLightning:
+                var sending = new LightningSending
+                {
+                    PaymentTimeoutSeconds = r.PaymentTimeoutSeconds ?? LightningSending.PaymentTimeoutSecondsDefault,
+                    ParallelPayments = r.ParallelPayments ?? LightningSending.ParallelPaymentsDefault,
+                };
+                if (!LightningRailSettings.TryCreate(cs, r.Network, sending, out _, out var lightningProblems))
+                {
+                    foreach (var (path, message) in lightningProblems) errors.Add(path, message);
+                    return (null, errors.ToResult());
+                }
+                return (new RailConfig(storeId, method, r.ConnectionString!.Trim(), Canonical(r.Network!), sending.ToJson(), now, now), null);
+            case var t when LightningRailSettings.IsLightningType(t):
+                errors.Add("connectionString", $"type={t} sends Lightning payouts only ({PayoutMethodId.BtcLightning}).");
+                return (null, errors.ToResult());
             default:
                 errors.Add("connectionString", $"Unknown rail type '{cs.Type}'; supported for {method}: " +
-                    (method == PayoutMethodId.BtcChain ? "bitcoind, sandbox." : "sandbox."));
+                    (method == PayoutMethodId.BtcChain ? "bitcoind, sandbox." : "lnd-rest, clightning, clnrest, sandbox."));
                 return (null, errors.ToResult());
         }
     }
@@ -186,8 +221,10 @@ public static class RailsApi
         RailConnectionString.TryParse(c.ConnectionString, out var cs, out _);
         var type = cs?.Type ?? "unknown";
         var tracking = type == BitcoinRailSettings.Type ? BitcoinTracking.FromJson(c.SettingsJson) : null;
+        var sending = LightningRailSettings.IsLightningType(type) ? LightningSending.FromJson(c.SettingsJson) : null;
         return new RailData(c.MethodId.Value, type, cs?.ToSafeString() ?? "***", c.Network, tracking?.MinConfirmations,
-            tracking?.FinalConfirmations, tracking?.FeeBumpAfterMinutes, IsDefault: false, c.UpdatedAt);
+            tracking?.FinalConfirmations, tracking?.FeeBumpAfterMinutes, IsDefault: false, c.UpdatedAt,
+            sending?.PaymentTimeoutSeconds, sending?.ParallelPayments);
     }
 
     private static RailData Default(PayoutMethodId m) => new(m.Value, "sandbox", "type=sandbox", null, null, null, null, IsDefault: true, null);

@@ -16,6 +16,7 @@ public static class ServiceRegistration
         services.AddOptions<ProcessorOptions>().BindConfiguration(ProcessorOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ProcessorOptions>, ProcessorOptionsValidator>();
         services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.Section);
+        services.AddOptions<LightningOptions>().BindConfiguration(LightningOptions.Section);
         services.AddSingleton<ISendStore, SqlSendStore>();
         services.AddSingleton<ISandboxStore, SqlSandboxStore>();
         services.AddSingleton<IRailConfigStore, SqlRailConfigStore>();
@@ -23,7 +24,7 @@ public static class ServiceRegistration
             sp.GetRequiredService<IOptions<SandboxOptions>>().Value,
             // One client for every store's node: per-call timeouts, pooled connections renewed so DNS changes apply.
             new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan },
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<LightningOptions>>().Value.ToLnurlOptions()));
         services.AddSingleton<IRailRegistry>(sp => sp.GetRequiredService<RailRegistry>());
         services.AddSingleton<IFailpoints, ConfiguredFailpoints>();
         services.AddSingleton<IProcessorActivity, ProcessorActivity>();

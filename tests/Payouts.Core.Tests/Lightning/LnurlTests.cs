@@ -57,6 +57,13 @@ public sealed class LnurlTests
     }
 
     [Fact]
+    public void LoopbackMayUseHttpForRegtestServices()
+    {
+        Assert.True(Lnurl.TryDecode(Lnurl.Encode(new Uri("http://127.0.0.1:5123/lnurlp/alice")), out var url, out _));
+        Assert.Equal("http://127.0.0.1:5123/lnurlp/alice", url.ToString());
+    }
+
+    [Fact]
     public void LnurlWithoutAUrlIsRefused()
     {
         var notAUrl = Bech32.Encode("lnurl", [1, 2, 3, 4, 5, 6, 7, 8], Bech32.Variant.Bech32, int.MaxValue);

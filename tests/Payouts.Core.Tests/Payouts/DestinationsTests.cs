@@ -15,7 +15,7 @@ public sealed class DestinationsTests
 
     // BOLT11's first example invoice and LUD-01's example LNURL.
     private const string Bolt11 =
-        "lnbc1pvjluezpp5qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypqdpl2pkx2ctnv5sxxmmwwd5kgetjypeh2ursdae8g6twvus8g6rfwvs8qun0dfjkxaq8rkx3yf5tcsyz3d73gafnh3cax9rn449d9p5uxz9ezhhypd0elx87sjle52x86fux2ypatgddc6k63n7erqz25le42c4u4ecky03ylcqca784w";
+        "lnbc1pvjluezsp5zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygspp5qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypqdpl2pkx2ctnv5sxxmmwwd5kgetjypeh2ursdae8g6twvus8g6rfwvs8qun0dfjkxaq9qrsgq357wnc5r2ueh7ck6q93dj32dlqnls087fxdwk8qakdyafkq3yap9us6v52vjjsrvywa6rt52cm9r9zqt8r2t7mlcwspyetp5h2tztugp9lfyql";
     private const string Lnurl =
         "LNURL1DP68GURN8GHJ7UM9WFMXJCM99E3K7MF0V9CXJ0M385EKVCENXC6R2C35XVUKXEFCV5MKVV34X5EKZD3EV56NYD3HXQURZEPEXEJXXEPNXSCRVWFNV9NXZCN9XQ6XYEFHVGCXXCMYXYMNSERXFQ5FNS";
 
@@ -162,11 +162,14 @@ public sealed class DestinationsTests
     }
 
     [Fact]
-    public void InvoiceAtLengthMaxIsAccepted()
+    public void InvoiceAtLengthMaxIsCheckedNotRefusedForLength()
     {
         var text = "lnbc1" + new string('q', Destinations.LengthMax - 5);
 
-        Assert.Equal(text, Valid(PayoutMethodId.BtcLightning, text));
+        var error = Invalid(PayoutMethodId.BtcLightning, text);
+
+        Assert.DoesNotContain("at most", error, StringComparison.Ordinal);
+        Assert.Contains("BOLT11", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -122,7 +122,7 @@ public sealed class BadInputTests(BadInputTests.Fixture fx) : IClassFixture<BadI
         ["pull payment negative time"] = new("POST", "/api/v1/stores/{store}/pull-payments", """{"amount":"1","currency":"BTC","startsAt":-5}""", 422, JsonPath: "startsAt"),
         ["claim negative amount"] = new("POST", "/api/v1/pull-payments/{pp}/payouts", $$"""{"destination":"{{Addr}}","amount":"-1","payoutMethodId":"BTC-CHAIN"}""", 422, JsonPath: "amount", Auth: null),
         ["claim over limit"] = new("POST", "/api/v1/pull-payments/{pp}/payouts", $$"""{"destination":"{{Addr}}","amount":"2","payoutMethodId":"BTC-CHAIN"}""", 400, "overdraft", Auth: null),
-        ["claim unsupported method"] = new("POST", "/api/v1/pull-payments/{pp}/payouts", $$"""{"destination":"{{Invoice}}","payoutMethodId":"BTC-LN"}""", 400, "payment-method-not-supported", Auth: null),
+        ["claim unsupported method"] = new("POST", "/api/v1/pull-payments/{pp}/payouts", """{"destination":"payee@example.com","payoutMethodId":"BTC-LN"}""", 400, "payment-method-not-supported", Auth: null),
         ["claim unknown pull payment"] = new("POST", "/api/v1/pull-payments/NoSuchPullPayment/payouts", $$"""{"destination":"{{Addr}}","payoutMethodId":"BTC-CHAIN"}""", 404, "pullpayment-not-found", Auth: null),
         ["get unknown pull payment"] = new("GET", "/api/v1/pull-payments/NoSuchPullPayment", null, 404, "pullpayment-not-found", Auth: null),
         ["unknown route"] = new("GET", "/api/v1/nothing-here", null, 404, "not-found"),

@@ -68,7 +68,8 @@ public sealed class RailsApiTests
         { Body(Bitcoind, "regtest", ",\"minConfirmations\":0"), "minConfirmations", "between 1" },
         { Body(Bitcoind, "regtest", ",\"minConfirmations\":3,\"finalConfirmations\":2"), "finalConfirmations", "minConfirmations" },
         { Body(Bitcoind, "regtest", ",\"feeBumpAfterMinutes\":-1"), "feeBumpAfterMinutes", "0 (never bump)" },
-        { Body("type=lnd-rest;server=https://x"), "connectionString", "Unknown rail type 'lnd-rest'" },
+        { Body("type=lnd-rest;server=https://x"), "connectionString", "sends Lightning payouts only" },
+        { Body("type=eclair;server=https://x"), "connectionString", "Unknown rail type 'eclair'" },
         { Body("server=http://x"), "connectionString", "'type' is required" },
         { Body("type=bitcoind;server=http://x;server=http://y"), "connectionString", "given twice" },
     };
