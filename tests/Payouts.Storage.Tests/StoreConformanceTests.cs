@@ -261,6 +261,48 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         }
     }
 
+    // ---------------------------------------------------------------- one payout per BOLT11 payment hash
+
+    private static string InvoiceWithHash(byte[] hash, string description) =>
+        Core.Lightning.Bolt11Encoder.Encode(new Core.Lightning.Bolt11Draft(Core.Bitcoin.BitcoinNetwork.Regtest, 150_000, T0, hash,
+            new byte[32], description, null, TimeSpan.FromDays(365)), Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+
+    private static Payout LightningPayout(string storeId, string invoice) =>
+        NewPayout(storeId, "unused", PayoutState.AwaitingPayment) with { MethodId = PayoutMethodId.BtcLightning, Destination = invoice };
+
+    [StoreFact]
+    public async Task TwoInvoicesWithOnePaymentHashNeverBothHoldAPayout()
+    {
+        // Goal: one payment settles every invoice of its hash, so two payouts holding one hash would complete on one
+        // payment. Refused while the first is active or completed; free again once it is cancelled; per store.
+        var store = await NewStoreAsync();
+        await store.StoreCreate(NewStore("s1"), null, Ct);
+        await store.StoreCreate(NewStore("s2"), null, Ct);
+        var hash = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var first = LightningPayout("s1", InvoiceWithHash(hash, "first"));
+        var sameHash = LightningPayout("s1", InvoiceWithHash(hash, "second"));
+        Assert.NotEqual(first.Destination, sameHash.Destination);
+
+        Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(first, CreatedEvent(first), null, Ct));
+        Assert.Equal(PayoutInsertResult.DuplicateDestination, await store.PayoutCreate(sameHash, CreatedEvent(sameHash), null, Ct));
+        Assert.Null(await store.PayoutGetById(sameHash.Id, Ct));
+        var otherStore = LightningPayout("s2", sameHash.Destination);
+        Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(otherStore, CreatedEvent(otherStore), null, Ct));
+
+        var completed = Change(first, new PayoutCommand.MarkPaid(null), Person, T0.AddSeconds(1));
+        Assert.True(await store.PayoutTransition(completed.Next, completed.Event, Ct));
+        var afterCompleted = LightningPayout("s1", sameHash.Destination);
+        Assert.Equal(PayoutInsertResult.DuplicateDestination, await store.PayoutCreate(afterCompleted, CreatedEvent(afterCompleted), null, Ct));
+
+        var hash2 = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var cancelled = LightningPayout("s1", InvoiceWithHash(hash2, "to cancel"));
+        Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(cancelled, CreatedEvent(cancelled), null, Ct));
+        var cancel = Change(cancelled, new PayoutCommand.Cancel(), Person, T0.AddSeconds(2));
+        Assert.True(await store.PayoutTransition(cancel.Next, cancel.Event, Ct));
+        var reuse = LightningPayout("s1", InvoiceWithHash(hash2, "after cancel"));
+        Assert.Equal(PayoutInsertResult.Inserted, await store.PayoutCreate(reuse, CreatedEvent(reuse), null, Ct));
+    }
+
     // ---------------------------------------------------------------- transitions
 
     [StoreFact]
