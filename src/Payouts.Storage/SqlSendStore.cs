@@ -276,6 +276,12 @@ public sealed class SqlSendStore(Database db) : ISendStore
     private async Task Move(DbConnection c, DbTransaction tx, string payoutId, PayoutCommand command, TransitionContext context, CancellationToken ct)
     {
         var row = await c.QuerySingleAsync<PayoutRow>(Cmd("PayoutGetById", new { Id = payoutId }, tx, ct));
+        if (command is PayoutCommand.AbandonSend { CountsAsFailure: true } abandon)
+            command = abandon with
+            {
+                CancelAfterFailures = await c.ExecuteScalarAsync<int?>(Cmd("ProcessorCancelAfterFailures",
+                    new { row.StoreId, row.PayoutMethodId }, tx, ct)),
+            };
         await PayoutWrites.Apply(db, c, tx, row.ToDomain(), command, context, ct);
     }
 

@@ -696,6 +696,29 @@ public abstract partial class SendStoreTests : EngineTestBase
     }
 
     [StoreFact]
+    public async Task TheProcessorsCancelPayoutAfterFailuresCancelsTheCulpritOnly()
+    {
+        // Goal: Greenfield's cancelPayoutAfterFailures is applied where the failure is recorded, in the same transaction.
+        var w = await NewWorldAsync();
+        await w.Payouts.ProcessorUpsert(Settings("s1") with { CancelPayoutAfterFailures = 1 }, Ct);
+        await AddWaitingAsync(w, "s1", 0.001m, 0.002m);
+        var lease = await AcquireAsync(w);
+        var attempt = await ClaimAndPrepareAsync(w, lease);
+
+        await w.Send.AttemptRecord(attempt.Id, fence: null, new Dictionary<string, SendOutcome>
+        {
+            ["s1-p1"] = new SendOutcome.NotSent("no route", Culprit: true),
+            ["s1-p2"] = new SendOutcome.NotSent("node unreachable", Culprit: false),
+        }, ByNodeA, Ct);
+
+        var culprit = await PayoutAsync(w, "s1-p1");
+        Assert.Equal((PayoutState.Cancelled, 1), (culprit.State, culprit.ErrorCount));
+        Assert.Contains("cancelPayoutAfterFailures is 1", (await w.Payouts.PayoutEventList("s1-p1", Ct)).Last().Detail, StringComparison.Ordinal);
+        var mate = await PayoutAsync(w, "s1-p2");
+        Assert.Equal((PayoutState.AwaitingPayment, 0), (mate.State, mate.ErrorCount));
+    }
+
+    [StoreFact]
     public async Task RecordKeepsWaitingOutcomesLiveAndThePayoutsInProgress()
     {
         var w = await NewWorldAsync();

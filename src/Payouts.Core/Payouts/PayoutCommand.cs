@@ -27,7 +27,9 @@ public abstract record PayoutCommand
 
     /// <summary>The rail proved the money did not leave: the payout waits again (reconcile: proven dead).
     /// <paramref name="CountsAsFailure"/>: the payout itself caused it (not, say, a batch-mate or a node crash).</summary>
-    public sealed record AbandonSend(string AttemptId, string Reason, bool CountsAsFailure = true) : PayoutCommand;
+    /// <param name="CancelAfterFailures">The processor's <c>cancelPayoutAfterFailures</c>: the failure that reaches it cancels the
+    /// payout instead of returning it to AwaitingPayment.</param>
+    public sealed record AbandonSend(string AttemptId, string Reason, bool CountsAsFailure = true, int? CancelAfterFailures = null) : PayoutCommand;
 
     /// <summary>A reorg took the confirmed transaction out of the chain: the money is moving again, not arrived.</summary>
     public sealed record Unconfirm(string AttemptId, string Reason) : PayoutCommand;

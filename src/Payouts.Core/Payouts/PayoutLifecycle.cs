@@ -166,6 +166,11 @@ public static class PayoutLifecycle
         Invariant.Ensure(ctx.Actor.IsProcessor);
         return p.State switch
         {
+            // Proven not sent, so nothing is moving: cancelling here cannot strand money (Greenfield's cancelPayoutAfterFailures).
+            PayoutState.InProgress when c.CountsAsFailure && p.ErrorCount + 1 >= c.CancelAfterFailures =>
+                Change(p, PayoutState.Cancelled, ctx,
+                    $"{AbandonDetail(p, c)}; cancelled after {p.ErrorCount + 1} failures (the processor's cancelPayoutAfterFailures is {c.CancelAfterFailures})",
+                    next => next with { ErrorCount = p.ErrorCount + 1 }),
             PayoutState.InProgress => Change(p, PayoutState.AwaitingPayment, ctx, AbandonDetail(p, c),
                 next => c.CountsAsFailure ? next with { ErrorCount = p.ErrorCount + 1 } : next),
             PayoutState.AwaitingApproval or PayoutState.AwaitingPayment or PayoutState.Completed or PayoutState.Cancelled

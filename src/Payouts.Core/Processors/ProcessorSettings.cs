@@ -26,7 +26,7 @@ public sealed record ProcessorSettings
     /// <summary>Blocks the fee rate targets (on-chain only).</summary>
     public int? FeeBlockTarget { get; init; }
 
-    /// <summary>Failures tolerated before the processor gives up on a payout (Lightning).</summary>
+    /// <summary>Greenfield's cancelPayoutAfterFailures: the failure that reaches it cancels the payout (applied when it is recorded).</summary>
     public int? CancelPayoutAfterFailures { get; init; }
 
     public ProcessorPolicy Policy { get; init; } = ProcessorPolicy.Default;

@@ -138,6 +138,26 @@ public sealed class PayoutLifecycleTests
         Assert.Equal(3, payout.ErrorCount);
     }
 
+    [Fact]
+    public void TheFailureThatReachesCancelPayoutAfterFailuresCancelsThePayout()
+    {
+        // Greenfield's cancelPayoutAfterFailures: the third failure cancels; one that was not the payout's fault never does.
+        var payout = TestData.Payout(InProgress) with { ErrorCount = 1 };
+        var second = Assert.IsType<TransitionOutcome.Changed>(PayoutLifecycle.Transition(payout,
+            new PayoutCommand.AbandonSend("a2", "no route", CancelAfterFailures: 3), ByProcessor));
+        Assert.Equal((AwaitingPayment, 2), (second.Next.State, second.Next.ErrorCount));
+
+        var inProgress = second.Next with { State = InProgress };
+        var notItsFault = Assert.IsType<TransitionOutcome.Changed>(PayoutLifecycle.Transition(inProgress,
+            new PayoutCommand.AbandonSend("a3", "node unreachable", CountsAsFailure: false, CancelAfterFailures: 3), ByProcessor));
+        Assert.Equal((AwaitingPayment, 2), (notItsFault.Next.State, notItsFault.Next.ErrorCount));
+
+        var third = Assert.IsType<TransitionOutcome.Changed>(PayoutLifecycle.Transition(inProgress,
+            new PayoutCommand.AbandonSend("a4", "no route", CancelAfterFailures: 3), ByProcessor));
+        Assert.Equal((Cancelled, 3), (third.Next.State, third.Next.ErrorCount));
+        Assert.Contains("cancelPayoutAfterFailures is 3", third.Event.Detail, StringComparison.Ordinal);
+    }
+
     public static TheoryData<PayoutState, string> SendCommandsInEveryState()
     {
         var data = new TheoryData<PayoutState, string>();

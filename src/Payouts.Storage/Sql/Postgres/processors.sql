@@ -72,3 +72,7 @@ WHERE store_id = @StoreId AND payout_method_id = @PayoutMethodId AND process_new
 
 -- name: ProcessorCount
 SELECT count(*) FROM processors WHERE store_id = @StoreId AND payout_method_id = @PayoutMethodId;
+
+-- name: ProcessorCancelAfterFailures
+-- Greenfield's cancelPayoutAfterFailures, read when a send failed because of its payout.
+SELECT cancel_payout_after_failures FROM processors WHERE store_id = @StoreId AND payout_method_id = @PayoutMethodId;
