@@ -14,8 +14,9 @@ namespace Payouts.Rails.Lightning;
 /// </summary>
 public sealed class LightningRail(ILightningNode node, LightningRailSettings settings, LnurlPayResolver lnurl, TimeProvider time) : IPayoutRail
 {
-    /// <summary>Beyond the node's own payment timeout, how long a run waits before leaving a payment in flight.</summary>
-    public static readonly TimeSpan WaitGrace = TimeSpan.FromSeconds(10);
+    /// <summary>How long a run waits for a payment before leaving it in flight for the reconciler to track: short, because a
+    /// run must end well inside its processor lease (the scheduler cancels it at half the lease).</summary>
+    public static readonly TimeSpan WaitMax = TimeSpan.FromSeconds(10);
 
     public async Task<PrepareResult> Prepare(SendAttempt attempt, ProcessorSettings processor, CancellationToken ct)
     {
@@ -93,7 +94,7 @@ public sealed class LightningRail(ILightningNode node, LightningRailSettings set
     private async Task<SendOutcome> Pay(LightningArtifactPayment p, CancellationToken ct)
     {
         var request = new LightningPayRequest(p.Invoice, p.PaymentHash, p.Amountless ? p.AmountMsat : null, p.FeeLimitMsat,
-            settings.PaymentTimeout, settings.PaymentTimeout + WaitGrace);
+            settings.PaymentTimeout, settings.PaymentTimeout < WaitMax ? settings.PaymentTimeout : WaitMax);
         try
         {
             return Outcome(await node.Pay(request, ct));
@@ -107,11 +108,24 @@ public sealed class LightningRail(ILightningNode node, LightningRailSettings set
             // Our node paid this hash before (a lost answer, then a re-send): the next status check reads its preimage.
             return new SendOutcome.Unknown(e.Message);
         }
+        catch (LightningRefusedException e) when (e.Refusal == LightningRefusal.Unauthorized)
+        {
+            // Credentials are checked before anything else: the node did nothing.
+            return new SendOutcome.NotSent(e.Message, Culprit: false);
+        }
         catch (LightningRefusedException e)
         {
             // A refusal is proof only together with the node having no payment of this hash.
-            if (await node.Track(p.PaymentHash, ct) is { } tracked) return Outcome(tracked);
-            return new SendOutcome.NotSent(e.Message, Culprit: e.Refusal == LightningRefusal.BadInvoice);
+            LightningPayment? tracked;
+            try
+            {
+                tracked = await node.Track(p.PaymentHash, ct);
+            }
+            catch (Exception te) when (te is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                return new SendOutcome.Unknown($"{e.Message}; and tracking failed: {te.Message}");
+            }
+            return tracked is not null ? Outcome(tracked) : new SendOutcome.NotSent(e.Message, Culprit: e.Refusal == LightningRefusal.BadInvoice);
         }
         catch (LightningUnavailableException e)
         {
