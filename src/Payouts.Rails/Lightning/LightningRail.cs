@@ -107,6 +107,13 @@ public sealed class LightningRail(ILightningNode node, LightningRailSettings set
             // Our node paid this hash before (a lost answer, then a re-send): the next status check reads its preimage.
             return new SendOutcome.Unknown(e.Message);
         }
+        catch (LightningRefusedException e) when (e.Refusal == LightningRefusal.Unauthorized)
+        {
+            // The node turned our credentials away before reading the request, so this send made no payment; asking it
+            // for one would be turned away too. Execute only runs for a hash the node never saw (first send, or after
+            // NotFound), so nothing else of ours can be paying it. The store's configuration is at fault, not the payout.
+            return new SendOutcome.NotSent(e.Message, Culprit: false);
+        }
         catch (LightningRefusedException e)
         {
             // A refusal is proof only together with the node having no payment of this hash.
