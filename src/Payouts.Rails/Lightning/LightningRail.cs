@@ -117,7 +117,17 @@ public sealed class LightningRail(ILightningNode node, LightningRailSettings set
         catch (LightningRefusedException e)
         {
             // A refusal is proof only together with the node having no payment of this hash.
-            if (await node.Track(p.PaymentHash, ct) is { } tracked) return Outcome(tracked);
+            LightningPayment? tracked;
+            try
+            {
+                tracked = await node.Track(p.PaymentHash, ct);
+            }
+            catch (Exception t) when (t is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // Without that word the refusal proves nothing; and thrown, it would lose the batch's other outcomes.
+                return new SendOutcome.Unknown($"{e.Message}; asking the node for the payment then failed: {t.Message}");
+            }
+            if (tracked is not null) return Outcome(tracked);
             return new SendOutcome.NotSent(e.Message, Culprit: e.Refusal == LightningRefusal.BadInvoice);
         }
         catch (LightningUnavailableException e)

@@ -156,6 +156,29 @@ public abstract class LightningRailNodeTests : LightningRailFixture
         AssertPaidOnce(node, hash, Alice, 80_000);
     }
 
+    [Fact]
+    public async Task RefusalTheNodeCannotThenConfirmIsUnknownAndTheRestOfTheBatchKeepsItsOutcome()
+    {
+        var node = await StartNode(Kind);
+        var (first, firstHash) = Invoice(Alice, 30_000);
+        var (second, secondHash) = Invoice(Bob, 31_000);
+        // One at a time, in payout order: p1 meets both faults, p2 none.
+        var rail = Rail(node, new Rails.Lightning.LightningSending { PaymentTimeoutSeconds = 1, ParallelPayments = 1 });
+        var attempt = await Prepared(rail, Attempt((first, 30_000), (second, 31_000)));
+        node.RefuseNextPay();
+        node.FailNextTrack();
+
+        var executed = await rail.Execute(attempt, Ct);
+
+        // Without the node's word that it has no payment, the refusal proves nothing.
+        Assert.IsType<SendOutcome.Unknown>(executed["p1"]);
+        AssertProof(executed["p2"], secondHash);
+        attempt = Apply(attempt, executed);
+        Assert.IsType<SendOutcome.NotFound>((await rail.Status(attempt, Ct))["p1"]);
+        Assert.Equal(0, node.PaymentsOf(firstHash));
+        AssertPaidOnce(node, secondHash, Bob, 31_000);
+    }
+
     // ---------------------------------------------------------------- crashes and lost answers
 
     [Fact]

@@ -99,6 +99,13 @@ internal sealed class SimNode : IAsyncDisposable
         else Cln!.FailNext("pay", -4, "Plugin terminated before replying to RPC call.");
     }
 
+    /// <summary>The next question about a payment (LND track, CLN listpays) fails without an answer.</summary>
+    public void FailNextTrack()
+    {
+        if (Lnd is not null) Lnd.FailNext("/v2/router/track/");
+        else Cln!.FailNext("listpays");
+    }
+
     public Task Stop() => Lnd?.Stop() ?? Cln!.Stop();
 
     public Task Restart() => Lnd?.Restart() ?? Cln!.Restart();
