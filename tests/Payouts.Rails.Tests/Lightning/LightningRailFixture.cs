@@ -154,12 +154,13 @@ public abstract class LightningRailFixture : IAsyncLifetime
             await Task.Delay(5);
         }
     }
+}
 
-    private sealed class NoRailConfigs : IRailConfigStore
-    {
-        public Task<RailConfig?> RailConfigGet(string storeId, PayoutMethodId method, CancellationToken ct) => Task.FromResult<RailConfig?>(null);
-        public Task<IReadOnlyList<RailConfig>> RailConfigList(string storeId, CancellationToken ct) => Task.FromResult<IReadOnlyList<RailConfig>>([]);
-        public Task<RailConfigWrite> RailConfigUpsert(RailConfig config, CancellationToken ct) => throw new NotSupportedException();
-        public Task<RailConfigWrite> RailConfigDelete(string storeId, PayoutMethodId method, CancellationToken ct) => throw new NotSupportedException();
-    }
+/// <summary>A store with no rail configured: the tests build their rails straight from settings.</summary>
+internal sealed class NoRailConfigs : IRailConfigStore
+{
+    public Task<RailConfig?> RailConfigGet(string storeId, PayoutMethodId method, CancellationToken ct) => Task.FromResult<RailConfig?>(null);
+    public Task<IReadOnlyList<RailConfig>> RailConfigList(string storeId, CancellationToken ct) => Task.FromResult<IReadOnlyList<RailConfig>>([]);
+    public Task<RailConfigWrite> RailConfigUpsert(RailConfig config, CancellationToken ct) => throw new NotSupportedException();
+    public Task<RailConfigWrite> RailConfigDelete(string storeId, PayoutMethodId method, CancellationToken ct) => throw new NotSupportedException();
 }
