@@ -110,7 +110,9 @@ public sealed class LightningRail(ILightningNode node, LightningRailSettings set
         }
         catch (LightningRefusedException e) when (e.Refusal == LightningRefusal.Unauthorized)
         {
-            // Credentials are checked before anything else: the node did nothing.
+            // The node turned our credentials away before reading the request, so this send made no payment; asking it
+            // for one would be turned away too. Execute only runs for a hash the node never saw (first send, or after
+            // NotFound), so nothing else of ours can be paying it. The store's configuration is at fault, not the payout.
             return new SendOutcome.NotSent(e.Message, Culprit: false);
         }
         catch (LightningRefusedException e)
@@ -121,11 +123,13 @@ public sealed class LightningRail(ILightningNode node, LightningRailSettings set
             {
                 tracked = await node.Track(p.PaymentHash, ct);
             }
-            catch (Exception te) when (te is not OperationCanceledException || !ct.IsCancellationRequested)
+            catch (Exception t) when (t is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                return new SendOutcome.Unknown($"{e.Message}; and tracking failed: {te.Message}");
+                // Without that word the refusal proves nothing; and thrown, it would lose the batch's other outcomes.
+                return new SendOutcome.Unknown($"{e.Message}; asking the node for the payment then failed: {t.Message}");
             }
-            return tracked is not null ? Outcome(tracked) : new SendOutcome.NotSent(e.Message, Culprit: e.Refusal == LightningRefusal.BadInvoice);
+            if (tracked is not null) return Outcome(tracked);
+            return new SendOutcome.NotSent(e.Message, Culprit: e.Refusal == LightningRefusal.BadInvoice);
         }
         catch (LightningUnavailableException e)
         {

@@ -30,7 +30,7 @@ public sealed class LightningStack : IAsyncDisposable
     public HttpClient Admin { get; }
     public string StoreId { get; }
 
-    /// <param name="paymentTimeoutSeconds">The rail's; a run waits this plus <c>LightningRail.WaitGrace</c> for a payment.</param>
+    /// <param name="paymentTimeoutSeconds">The rail's; a run waits this (at most <c>LightningRail.WaitMax</c>) for a payment.</param>
     /// <param name="extra">Server settings on top of the Lightning ones.</param>
     public static async Task<LightningStack> Start(NodeKind kind = NodeKind.Lnd, int paymentTimeoutSeconds = 30,
         IReadOnlyDictionary<string, string>? extra = null)
