@@ -27,6 +27,12 @@ public sealed class ClnNode(IClnTransport rpc, string label) : ILightningNode
             var result = await rpc.Call("pay", parameters, r.Wait, ct);
             return Succeeded(r.PaymentHash, result);
         }
+        catch (TimeoutException)
+        {
+            // pay answers only when the payment ends; a payment still out past our wait is in flight, not unknown.
+            if (await TrackAfterTimeout(r.PaymentHash, ct) is { } tracked) return tracked;
+            throw;
+        }
         catch (ClnRpcException e) when (e.Code == ClnRpcException.PayInProgress)
         {
             throw new LightningRefusedException(LightningRefusal.InFlight, $"{label}: {e.RpcMessage} (200)", e);
@@ -50,6 +56,19 @@ public sealed class ClnNode(IClnTransport rpc, string label) : ILightningNode
         catch (ClnRpcException e)
         {
             throw new LightningRefusedException(LightningRefusal.Other, $"{label}: {e.RpcMessage} ({e.Code})", e);
+        }
+    }
+
+    /// <summary>Null when listpays does not show it (the call may not have reached lightningd) or cannot be asked: unknown.</summary>
+    private async Task<LightningPayment?> TrackAfterTimeout(string paymentHash, CancellationToken ct)
+    {
+        try
+        {
+            return await Track(paymentHash, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            return null;
         }
     }
 

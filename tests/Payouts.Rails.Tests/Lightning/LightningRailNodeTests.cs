@@ -314,11 +314,11 @@ public sealed class LndRestRailTests : LightningRailNodeTests
 public sealed class ClnSocketRailTests : LightningRailNodeTests
 {
     protected override NodeKind Kind => NodeKind.ClnSocket;
-    protected override Type HeldPaymentOutcome => typeof(SendOutcome.Unknown);
+    protected override Type HeldPaymentOutcome => typeof(SendOutcome.InFlight);
 }
 
 public sealed class ClnRestRailTests : LightningRailNodeTests
 {
     protected override NodeKind Kind => NodeKind.ClnRest;
-    protected override Type HeldPaymentOutcome => typeof(SendOutcome.Unknown);
+    protected override Type HeldPaymentOutcome => typeof(SendOutcome.InFlight);
 }
