@@ -61,6 +61,9 @@ public sealed record Bolt11Invoice
         return invoice is not null;
     }
 
+    /// <summary>The payment hash of an invoice that was already checked in full (the signature is not verified again).</summary>
+    public static string? ReadPaymentHash(string text) => Bolt11Reader.Read(text, out _, verifySignature: false)?.PaymentHash;
+
     /// <exception cref="FormatException">With the error of <see cref="TryParse"/>.</exception>
     public static Bolt11Invoice Parse(string text) =>
         TryParse(text, out var invoice, out var error) ? invoice : throw new FormatException($"The destination {error}.");

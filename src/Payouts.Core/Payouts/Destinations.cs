@@ -67,11 +67,12 @@ public static partial class Destinations
         return new DestinationResult(invoice.Text, null) { Invoice = invoice };
     }
 
-    /// <summary>The payment hash a Lightning destination commits to (a BOLT11 invoice's), for the one-payout-per-hash rule.</summary>
+    /// <summary>The payment hash a normalized Lightning destination commits to (a BOLT11 invoice's), for the one-payout-per-hash
+    /// rule.</summary>
     public static string? PaymentHash(PayoutMethodId method, string destination) =>
         method == PayoutMethodId.BtcLightning && destination.StartsWith("ln", StringComparison.Ordinal) && !Lnurl().IsMatch(destination)
-        && !destination.Contains('@', StringComparison.Ordinal) && Bolt11Invoice.TryParse(destination, out var invoice, out _)
-            ? invoice.PaymentHash
+        && !destination.Contains('@', StringComparison.Ordinal)
+            ? Bolt11Invoice.ReadPaymentHash(destination)
             : null;
 
     [GeneratedRegex("^lnurl1[ac-hj-np-z02-9]{20,}$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

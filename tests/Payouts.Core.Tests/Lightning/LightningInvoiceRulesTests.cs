@@ -83,4 +83,15 @@ public sealed class LightningInvoiceRulesTests
         Assert.Contains("description hash mismatch",
             LightningInvoiceRules.CheckLnurlInvoice(Invoice(150_000, descriptionHash: new byte[32]), Metadata, 150_000), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ThePaymentHashOfACheckedInvoiceIsReadWithoutTheSignature()
+    {
+        var invoice = Invoice();
+
+        Assert.Equal(invoice.PaymentHash, Bolt11Invoice.ReadPaymentHash(invoice.Text));
+        Assert.Equal(invoice.PaymentHash, Core.Payouts.Destinations.PaymentHash(Contracts.PayoutMethodId.BtcLightning, invoice.Text));
+        Assert.Null(Core.Payouts.Destinations.PaymentHash(Contracts.PayoutMethodId.BtcLightning, "alice@example.com"));
+        Assert.Null(Core.Payouts.Destinations.PaymentHash(Contracts.PayoutMethodId.BtcLightning, "lnbc1notaninvoice"));
+    }
 }
