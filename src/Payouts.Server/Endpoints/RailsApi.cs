@@ -133,24 +133,15 @@ public static class RailsApi
     }
 
     /// <summary>
-    /// The network a store's on-chain addresses must be on: its rail's, or null (any) for a sandbox without one. Read only
-    /// when some payout of the request is on-chain, so Lightning payouts pay no extra query.
-    /// </summary>
-    public static async Task<BitcoinNetwork?> ChainNetwork(IRailConfigStore rails, string storeId, IEnumerable<string?> payoutMethodIds,
-        CancellationToken ct) => await Network(rails, storeId, PayoutMethodId.BtcChain, payoutMethodIds, ct);
-
-    /// <summary>
-    /// What a new payout's destination is checked against: the networks of the store's nodes (read only for the methods
-    /// the request uses) and the time a BOLT11 invoice must have left (the pull payment's BOLT11 expiration).
+    /// What a new payout's destination is checked against: the networks of the store's nodes (null, any, for the sandbox;
+    /// each read only when the request has a payout of that method) and the time a BOLT11 invoice must have left (the
+    /// pull payment's BOLT11 expiration).
     /// </summary>
     public static async Task<DestinationRules> DestinationRules(IRailConfigStore rails, string storeId, IReadOnlyCollection<string?> payoutMethodIds,
         Core.PullPayments.PullPayment? pullPayment, DateTimeOffset now, CancellationToken ct) =>
-        new(await ChainNetwork(rails, storeId, payoutMethodIds, ct), await LightningNetwork(rails, storeId, payoutMethodIds, ct), now,
+        new(await Network(rails, storeId, PayoutMethodId.BtcChain, payoutMethodIds, ct),
+            await Network(rails, storeId, PayoutMethodId.BtcLightning, payoutMethodIds, ct), now,
             pullPayment is null ? TimeSpan.Zero : TimeSpan.FromDays(pullPayment.Bolt11ExpirationDays));
-
-    /// <summary>The network a store's BOLT11 invoices must be for: its Lightning node's, or null (any) for the sandbox.</summary>
-    public static async Task<BitcoinNetwork?> LightningNetwork(IRailConfigStore rails, string storeId, IEnumerable<string?> payoutMethodIds,
-        CancellationToken ct) => await Network(rails, storeId, PayoutMethodId.BtcLightning, payoutMethodIds, ct);
 
     private static async Task<BitcoinNetwork?> Network(IRailConfigStore rails, string storeId, PayoutMethodId wanted, IEnumerable<string?> payoutMethodIds,
         CancellationToken ct) =>
