@@ -48,7 +48,7 @@ public abstract class LightningRailFixture : IAsyncLifetime
     protected static readonly CancellationToken Ct = CancellationToken.None;
 
     /// <summary>A short node timeout keeps the held-payment tests short: a run waits the payment timeout, at most <see cref="LightningRail.WaitMax"/>.</summary>
-    protected static readonly LightningSending Fast = new() { PaymentTimeoutSeconds = 1 };
+    protected static readonly LightningSending Fast = new() { PaymentTimeoutSeconds = 2 };
 
     private readonly List<IAsyncDisposable> _simulators = [];
     private readonly List<IDisposable> _disposables = [];
