@@ -9,8 +9,20 @@ public static class WebhookEventTypes
     public const string PayoutApproved = "PayoutApproved";
     public const string PayoutUpdated = "PayoutUpdated";
 
-    /// <summary>The events a webhook can ask for here; other Greenfield names are accepted and never sent.</summary>
+    /// <summary>The events this service sends.</summary>
     public static IReadOnlyList<string> All { get; } = [PayoutCreated, PayoutApproved, PayoutUpdated];
+
+    /// <summary>
+    /// Every Greenfield event name: a webhook may subscribe to any of them (an integration written for BTCPay keeps working);
+    /// only <see cref="All"/> are ever sent here.
+    /// </summary>
+    public static IReadOnlyList<string> Greenfield { get; } =
+    [
+        "InvoiceCreated", "InvoiceReceivedPayment", "InvoiceProcessing", "InvoiceExpired", "InvoiceSettled", "InvoiceInvalid",
+        "InvoicePaymentSettled", "PaymentRequestCreated", "PaymentRequestUpdated", "PaymentRequestArchived", "PaymentRequestStatusChanged",
+        PayoutCreated, PayoutApproved, PayoutUpdated, "SubscriberCreated", "SubscriberCredited", "SubscriberCharged", "SubscriberActivated",
+        "SubscriberPhaseChanged", "SubscriberDisabled", "PaymentReminder", "PlanStarted", "SubscriberNeedUpgrade",
+    ];
 
     /// <summary>Created (no from-state) → PayoutCreated; AwaitingApproval→AwaitingPayment → PayoutApproved; any other change → PayoutUpdated.</summary>
     public static string For(PayoutState? from, PayoutState to) => (from, to) switch
