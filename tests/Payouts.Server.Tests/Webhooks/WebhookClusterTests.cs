@@ -18,12 +18,12 @@ public sealed class WebhookClusterTests
     private const string TakeOver = "a second node takes over";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>Fast polls; a 4 s lease (twice the 2 s request timeout, the least the options allow).</summary>
+    /// <summary>Fast polls; a 6 s lease (twice the 3 s request timeout, the least the options allow).</summary>
     private static readonly Dictionary<string, string> Fast = new()
     {
         ["Payouts__Webhooks__PollIntervalMs"] = "50",
-        ["Payouts__Webhooks__LeaseTtlSeconds"] = "4",
-        ["Payouts__Webhooks__RequestTimeoutSeconds"] = "2",
+        ["Payouts__Webhooks__LeaseTtlSeconds"] = "6",
+        ["Payouts__Webhooks__RequestTimeoutSeconds"] = "3",
     };
 
     // Proves: node A dies (failpoint webhook-after-send, as kill -9) right after the receiver accepted the PayoutCreated
@@ -74,7 +74,7 @@ public sealed class WebhookClusterTests
     }
 
     // Proves: with two webhook nodes polling every 50 ms and a receiver that holds the first request of each delivery
-    // (the very first for 1.5 s, far longer than many polls, well inside the 4 s lease), no request for a delivery or for a
+    // (the very first for 1.5 s, far longer than many polls, well inside the 3 s timeout and the 6 s lease), no request for a delivery or for a
     // webhook ever begins while another for it is in progress; each delivery is attempted exactly once (the attempt log);
     // and each webhook receives its events in the order they were fanned out.
     [PostgresFact]
