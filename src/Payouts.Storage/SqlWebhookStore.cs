@@ -49,6 +49,8 @@ public sealed class SqlWebhookStore(Database db) : IWebhookStore
     {
         Invariant.Ensure(limit > 0);
         await using var c = await db.Open(ct);
+        if (!await c.ExecuteScalarAsync<bool>(Cmd("PayoutEventAnyWebhooksPending", ct: ct)))
+            return 0;
         await using var tx = await db.BeginWrite(c, ct);
         if (!await c.ExecuteScalarAsync<bool>(Cmd("WebhookFanOutTryLock", tx: tx, ct: ct)))
             return 0;
@@ -86,6 +88,8 @@ public sealed class SqlWebhookStore(Database db) : IWebhookStore
         Invariant.Ensure(limit > 0);
         Invariant.Ensure(ttl > TimeSpan.Zero);
         await using var c = await db.Open(ct);
+        if (!await c.ExecuteScalarAsync<bool>(Cmd("WebhookDeliveryAnyDue", new { NowMs = now.ToUnixTimeMilliseconds() }, ct: ct)))
+            return [];
         await using var tx = await db.BeginWrite(c, ct);
         var ids = (await c.QueryAsync<string>(Cmd("WebhookDeliveryLease", new
         {

@@ -85,3 +85,11 @@ FROM webhook_deliveries WHERE webhook_id = @WebhookId AND id = @Id;
 -- name: WebhookDeliveryPurge
 DELETE FROM webhook_deliveries WHERE seq IN (
     SELECT seq FROM webhook_deliveries WHERE created_at_ms < @CutoffMs ORDER BY seq LIMIT @Limit);
+
+-- name: PayoutEventAnyWebhooksPending
+-- Read before taking the write lock, so an idle dispatcher does not queue behind (or hold up) writers every poll.
+SELECT EXISTS (SELECT 1 FROM payout_events WHERE webhooks_pending = 1);
+
+-- name: WebhookDeliveryAnyDue
+SELECT EXISTS (SELECT 1 FROM webhook_deliveries
+    WHERE state = 'pending' AND next_attempt_at_ms <= @NowMs AND (lease_until_ms IS NULL OR lease_until_ms <= @NowMs));
