@@ -55,4 +55,8 @@ public enum ErrorCode
     // Rails (issue 5).
     RailBusy = 80,
     RailNotFound = 81,
+
+    // Webhooks.
+    WebhookNotFound = 90,
+    WebhookDeliveryNotFound = 91,
 }

@@ -41,6 +41,8 @@ public static class ErrorCodes
         new(ErrorCode.ApiKeyNotFound, "apikey-not-found", 404, "The API key was not found."),
         new(ErrorCode.RailBusy, "rail-busy", 409, "A send attempt through the current rail is unfinished; only that rail can finish it. Retry once its payouts are completed or waiting again."),
         new(ErrorCode.RailNotFound, "rail-not-found", 404, "No rail is configured for this payout method; the store sends through the sandbox."),
+        new(ErrorCode.WebhookNotFound, "webhook-not-found", 404, "The webhook was not found."),
+        new(ErrorCode.WebhookDeliveryNotFound, "webhookdelivery-not-found", 404, "The webhook delivery was not found."),
     ];
 
     private static readonly FrozenDictionary<ErrorCode, ErrorInfo> ByCode = Table.ToFrozenDictionary(e => e.Code);

@@ -29,6 +29,7 @@ if (app.Services.GetRequiredService<IOptions<PayoutsOptions>>().Value.ParsedRole
     app.MapPullPaymentsApi();
     app.MapProcessorsApi();
     app.MapRailsApi();
+    app.MapWebhooksApi();
     app.MapSandboxApi();
 }
 app.MapPayoutsFallback();

@@ -80,6 +80,8 @@ public sealed class ErrorCodesTests
     [InlineData(ErrorCode.ProcessorNotFound, 71, "processor-not-found", 404)]
     [InlineData(ErrorCode.RailBusy, 80, "rail-busy", 409)]
     [InlineData(ErrorCode.RailNotFound, 81, "rail-not-found", 404)]
+    [InlineData(ErrorCode.WebhookNotFound, 90, "webhook-not-found", 404)]
+    [InlineData(ErrorCode.WebhookDeliveryNotFound, 91, "webhookdelivery-not-found", 404)]
     [InlineData(ErrorCode.ApiKeyNotFound, 72, "apikey-not-found", 404)]
     public void WireContractIsStable(ErrorCode code, int number, string wire, int status)
     {

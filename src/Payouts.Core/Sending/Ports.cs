@@ -51,6 +51,12 @@ public static class FailpointNames
     public const string AfterReplace = "after-replace";
 
     public static IReadOnlyList<string> All { get; } = [AfterClaim, AfterPrepare, AfterExecute, AfterRecord, AfterReconcileExecute, AfterReplace];
+
+    /// <summary>A webhook receiver answered and the outcome is not recorded yet (not a send-protocol step, so not in <see cref="All"/>).</summary>
+    public const string WebhookAfterSend = "webhook-after-send";
+
+    /// <summary>Every name <c>Payouts:Failpoints</c> accepts.</summary>
+    public static IReadOnlyList<string> Known { get; } = [.. All, WebhookAfterSend];
 }
 
 public abstract record ClaimResult

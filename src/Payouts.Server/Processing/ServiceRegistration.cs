@@ -3,7 +3,9 @@ using Payouts.Core.Ports;
 using Payouts.Core.Sending;
 using Payouts.Rails;
 using Payouts.Rails.Sandbox;
+using Payouts.Core.Webhooks;
 using Payouts.Server.Hosting;
+using Payouts.Server.Webhooks;
 using Payouts.Storage;
 
 namespace Payouts.Server.Processing;
@@ -38,6 +40,14 @@ public static class ServiceRegistration
         {
             services.AddHostedService<ProcessorScheduler>();
             services.AddHostedService<ReconcilerService>();
+        }
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
+        services.AddSingleton<IWebhookStore, SqlWebhookStore>();
+        if (o.ParsedRoles.HasFlag(NodeRoles.Webhooks))
+        {
+            services.AddSingleton<WebhookSender>();
+            services.AddHostedService<WebhookDispatcher>();
         }
         return builder;
     }

@@ -111,6 +111,28 @@ public sealed class PermissionMatrixTests(PermissionMatrixTests.Fixture fx) : IC
         return new Target(fx.StoreId, new() { ["pullPaymentId"] = ppId }, PayoutId: claimId);
     }
 
+    private const string WebhookBody = """{"url":"http://127.0.0.1:9/hook"}""";
+
+    /// <summary>The webhook store's shared webhook and its one delivery (that store has nothing else, so its deliveries stay put).</summary>
+    private static Task<Target> SharedWebhook(Fixture fx) => Task.FromResult(new Target(fx.WebhookStoreId, new()
+    {
+        ["webhookId"] = fx.WebhookId,
+        ["deliveryId"] = fx.DeliveryId,
+    }));
+
+    private static async Task<Target> FreshStoreForWebhook(Fixture fx) => new(await Http.CreateStore(fx.Admin, "Webhooks"), [], WebhookBody);
+
+    private static Func<Fixture, Task<Target>> FreshWebhook(string? body = null) => async fx =>
+    {
+        var storeId = await Http.CreateStore(fx.Admin, "Webhooks");
+        var created = await Http.Expect(await fx.Admin.PostAsync($"/api/v1/stores/{storeId}/webhooks", Http.Json(WebhookBody)), HttpStatusCode.OK);
+        return new Target(storeId, new() { ["webhookId"] = created["id"]!.GetValue<string>() }, body);
+    };
+
+    /// <summary>How many deliveries the webhook has (their statuses move on in the background; their number does not).</summary>
+    private static async Task<string> DeliveryCount(Fixture fx, Target t) =>
+        (await Http.Get(fx.Admin, Fill("/api/v1/stores/{storeId}/webhooks/{webhookId}/deliveries", t))).AsArray().Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     private static Task<Target> Body(Fixture fx, string? body) => Task.FromResult(new Target(fx.StoreId, [], body));
 
     // ---- Watches and verifications ----
@@ -295,6 +317,29 @@ public sealed class PermissionMatrixTests(PermissionMatrixTests.Fixture fx) : IC
             Verify: async o => Assert.Contains("\"isDefault\":true", await o.Fx.AdminRead($"/api/v1/stores/{o.Target.StoreId}/rails/BTC-CHAIN"), StringComparison.Ordinal)),
         new("POST", "/api/v1/stores/{storeId}/rails/{payoutMethodId}/test", Shared, StoreScoped(StoreModifySettings, StoreViewSettings),
             Verify: o => Task.Run(() => Assert.True(o.Body!["ok"]!.GetValue<bool>()))),
+
+        new("GET", "/api/v1/stores/{storeId}/webhooks", SharedWebhook, StoreScoped(StoreViewSettings, ManagePayouts), Verify: IsArray),
+        new("POST", "/api/v1/stores/{storeId}/webhooks", FreshStoreForWebhook, StoreScoped(StoreModifySettings, StoreViewSettings),
+            Watch: AdminGet("/api/v1/stores/{storeId}/webhooks"),
+            Verify: o => Task.Run(() => Assert.False(string.IsNullOrEmpty(o.Body!["secret"]!.GetValue<string>())))),
+        new("GET", "/api/v1/stores/{storeId}/webhooks/{webhookId}", SharedWebhook, StoreScoped(StoreViewSettings, ManagePayouts),
+            Verify: ReturnsId("webhookId")),
+        new("PUT", "/api/v1/stores/{storeId}/webhooks/{webhookId}", FreshWebhook("""{"url":"https://example.com/hook","enabled":false}"""),
+            StoreScoped(StoreModifySettings, StoreViewSettings), Watch: AdminGet("/api/v1/stores/{storeId}/webhooks/{webhookId}"),
+            Verify: o => Task.Run(() => Assert.False(o.Body!["enabled"]!.GetValue<bool>()))),
+        new("DELETE", "/api/v1/stores/{storeId}/webhooks/{webhookId}", FreshWebhook(), StoreScoped(StoreModifySettings, StoreViewSettings),
+            Watch: AdminGet("/api/v1/stores/{storeId}/webhooks"),
+            Verify: async o => Assert.Equal("200 []", await o.Fx.AdminRead($"/api/v1/stores/{o.Target.StoreId}/webhooks"))),
+        new("GET", "/api/v1/stores/{storeId}/webhooks/{webhookId}/deliveries", SharedWebhook, StoreScoped(StoreViewSettings, ManagePayouts),
+            Verify: IsArray),
+        new("GET", "/api/v1/stores/{storeId}/webhooks/{webhookId}/deliveries/{deliveryId}", SharedWebhook,
+            StoreScoped(StoreViewSettings, ManagePayouts), Verify: ReturnsId("deliveryId")),
+        new("GET", "/api/v1/stores/{storeId}/webhooks/{webhookId}/deliveries/{deliveryId}/request", SharedWebhook,
+            StoreScoped(StoreViewSettings, ManagePayouts),
+            Verify: o => Task.Run(() => Assert.Equal(o.Fx.DeliveryId, o.Body!["deliveryId"]!.GetValue<string>()))),
+        new("POST", "/api/v1/stores/{storeId}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver", SharedWebhook,
+            StoreScoped(StoreModifySettings, StoreViewSettings), Watch: DeliveryCount,
+            Verify: o => Task.Run(() => Assert.NotEqual(o.Fx.DeliveryId, o.Body!.GetValue<string>()))),
     ];
 
     /// <summary>The six commands on one payout; the store routes and the flattened routes need the same permissions.</summary>
@@ -338,8 +383,8 @@ public sealed class PermissionMatrixTests(PermissionMatrixTests.Fixture fx) : IC
         Assert.Equal(table.Count, table.Distinct().Count());
         Assert.Empty(mapped.Except(table));
         Assert.Empty(table.Except(mapped));
-        // 33 store-scoped endpoints, each tried with a key of another store.
-        Assert.Equal(33, Rows.Count(r => r.Variants.Any(v => v.Name.EndsWith("of another store", StringComparison.Ordinal))));
+        // 42 store-scoped endpoints, each tried with a key of another store.
+        Assert.Equal(42, Rows.Count(r => r.Variants.Any(v => v.Name.EndsWith("of another store", StringComparison.Ordinal))));
 
         static string Normalize(string raw) => raw.Length > 1 ? raw.TrimEnd('/') : raw;
     }
@@ -516,6 +561,9 @@ public sealed class PermissionMatrixTests(PermissionMatrixTests.Fixture fx) : IC
         public string PayoutId { get; private set; } = "";
         public string PullPaymentId { get; private set; } = "";
         public string ClaimedPayoutId { get; private set; } = "";
+        public string WebhookStoreId { get; private set; } = "";
+        public string WebhookId { get; private set; } = "";
+        public string DeliveryId { get; private set; } = "";
 
         public async Task InitializeAsync()
         {
@@ -526,6 +574,15 @@ public sealed class PermissionMatrixTests(PermissionMatrixTests.Fixture fx) : IC
             (PullPaymentId, ClaimedPayoutId) = await NewPullPaymentWithClaim();
             // The other store has objects too, so a key scoped to it is a real key of a real store.
             await NewPayout(OtherStoreId, approved: false);
+            // A store of its own for the webhook rows: one webhook, one payout, so one delivery once the dispatcher fans it out.
+            WebhookStoreId = await Http.CreateStore(Admin, "Webhooks");
+            WebhookId = (await Http.Expect(await Admin.PostAsync($"/api/v1/stores/{WebhookStoreId}/webhooks", Http.Json(WebhookBody)),
+                HttpStatusCode.OK))["id"]!.GetValue<string>();
+            await NewPayout(WebhookStoreId, approved: false);
+            var deliveries = $"/api/v1/stores/{WebhookStoreId}/webhooks/{WebhookId}/deliveries";
+            await SandboxHttp.WaitUntil(async () => (await Http.Get(Admin, deliveries)).AsArray().Count == 1, TimeSpan.FromSeconds(30),
+                () => Task.FromResult("the payout's event was not fanned out to the webhook"));
+            DeliveryId = (await Http.Get(Admin, deliveries)).AsArray()[0]!["id"]!.GetValue<string>();
         }
 
         public string NextAddress() => Http.Address(Interlocked.Increment(ref _address));

@@ -258,7 +258,8 @@ public sealed class LeaseTests(ITestOutputHelper output)
         // seen or not in the snapshot, tell the two apart, and the test tries again on a fresh store (up to three times)
         // until the lease's end came first. Checks, every try: no attempt of the ended lease was claimed after its end,
         // the ledger shows each payout once, and when the end came first the run was refused (lease lost).
-        await using var cluster = await TestCluster.Create(LongTtl);
+        // No webhooks role: the oracle reads the claim's events' xmin, and a webhook fan-out marks events (a new row version).
+        await using var cluster = await TestCluster.Create(new Dictionary<string, string>(LongTtl) { ["Payouts__Roles"] = "api,processors" });
         var node = await cluster.Start("claim-a");
         using var client = node.Client();
         var tries = new List<string>();

@@ -210,7 +210,8 @@ public sealed class ClusterDb(string connectionString) : IAsyncDisposable
 
     /// <summary>
     /// The attempts of the store whose claim had committed when <paramref name="snapshot"/> was taken, told by the claim's
-    /// own "claimed by attempt …" events (attempt rows are updated later, so their xmin is not the claim's).
+    /// own "claimed by attempt …" events (attempt rows are updated later, so their xmin is not the claim's). Only on a cluster
+    /// without the webhooks role: a webhook fan-out marks each event fanned out (migration 0006), which gives it a new xmin.
     /// </summary>
     public async Task<IReadOnlySet<string>> AttemptsClaimedBefore(string storeId, string snapshot)
     {
