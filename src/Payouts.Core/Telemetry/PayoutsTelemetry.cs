@@ -73,6 +73,15 @@ public static class PayoutsTelemetry
         return activity;
     }
 
+    /// <summary>A payout changed state inside the current span: an event with its id and both states.</summary>
+    public static void Transitioned(string payoutId, string from, string to) =>
+        Activity.Current?.AddEvent(new ActivityEvent("payout.transition", tags: new ActivityTagsCollection
+        {
+            [TelemetryTags.PayoutId] = payoutId,
+            [TelemetryTags.StateFrom] = from,
+            [TelemetryTags.StateTo] = to,
+        }));
+
     /// <summary>Marks a span failed with the exception's type (never its message: it may carry a node's address or key).</summary>
     public static void Fail(Activity? activity, Exception ex)
     {
