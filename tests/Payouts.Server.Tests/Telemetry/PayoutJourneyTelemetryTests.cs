@@ -76,7 +76,7 @@ public sealed class PayoutJourneyTelemetryTests
 
         // Metrics: B's sampler has counted the completed payout; histograms recorded the batch and its latency.
         await Wait.Until(() => Task.FromResult(Collect(nodeB, telemetryB).Any(p => p.Name == "payouts.count"
-            && Equals(p.Tags.GetValueOrDefault("payout.state"), "Completed") && p.Value >= 1)), Deadline, "payouts.count of Completed");
+            && Equals(p.Tags.GetValueOrDefault("payout.state"), "Completed") && Equals(p.Tags.GetValueOrDefault("node.id"), "node-b") && p.Value >= 1)), Deadline, "payouts.count of Completed");
         var names = Collect(nodeB, telemetryB).Select(p => p.Name).ToHashSet();
         foreach (var name in new[] { "payouts.batch.size", "payouts.send.latency", "payouts.processor.lag", "dotnet.gc.collections" })
             Assert.Contains(name, names);
