@@ -10,8 +10,10 @@ builder.AddPayoutsStorage();
 builder.AddPayoutsCore();
 builder.AddPayoutsApi();
 builder.AddPayoutsProcessors();
+builder.AddPayoutsTelemetry();
 
 var app = builder.Build();
+app.UsePayoutsTelemetry();
 app.UsePayoutsErrorHandling();
 app.MapHealthApi();
 if (app.Services.GetRequiredService<IOptions<PayoutsOptions>>().Value.ParsedRoles.HasFlag(NodeRoles.Api))

@@ -32,6 +32,8 @@ internal static class PayoutWrites
         Invariant.Ensure(updated is 0 or 1);
         if (updated == 0) return false;
         await c.ExecuteAsync(new CommandDefinition(db.Sql["PayoutEventCreate"], PayoutEventRow.Params(changed), tx, cancellationToken: ct));
+        // Every payout change, by a person or a processor, shows on the span that made it (claim, record, command, …).
+        Core.Telemetry.PayoutsTelemetry.Transitioned(next.Id, changed.From!.Value.ToString(), next.State.ToString());
         return true;
     }
 

@@ -305,7 +305,10 @@ public sealed class SqlPayoutsStore : IPayoutsStore
 
     private async Task Insert(DbConnection c, DbTransaction tx, Payout payout, PayoutEvent created, CancellationToken ct)
     {
-        await c.ExecuteAsync(Cmd("PayoutCreate", PayoutRow.Params(payout), tx, ct));
+        // The creating span's trace context goes with the row (migration 0007), so later spans can link back to it.
+        var args = new DynamicParameters(PayoutRow.Params(payout));
+        args.Add("TraceParent", Core.Telemetry.PayoutsTelemetry.CurrentTraceParent());
+        await c.ExecuteAsync(Cmd("PayoutCreate", args, tx, ct));
         await c.ExecuteAsync(Cmd("PayoutEventCreate", PayoutEventRow.Params(created), tx, ct));
     }
 

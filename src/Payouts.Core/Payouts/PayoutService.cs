@@ -2,6 +2,7 @@ using Payouts.Contracts;
 using Payouts.Core.Idempotency;
 using Payouts.Core.Ports;
 using Payouts.Core.PullPayments;
+using Payouts.Core.Telemetry;
 
 namespace Payouts.Core.Payouts;
 
@@ -22,8 +23,16 @@ public sealed class PayoutService(IPayoutsStore store, IProcessorActivity proces
     public async Task<Result<Payout>> Create(NewPayout request, Actor actor, CancellationToken ct,
         Func<Payout, IdempotencyCompletion>? complete = null)
     {
-        if (request.PullPaymentId is not null)
-            return await Claim(request, actor, complete, ct);
+        // The span the stored traceparent points at: later spans about this payout, on any node, link here.
+        using var span = ServiceTelemetry.StartCreate(request, actor, count: 1);
+        var result = request.PullPaymentId is not null ? await Claim(request, actor, complete, ct) : await CreateForStore(request, actor, complete, ct);
+        ServiceTelemetry.Created(span, result.IsOk ? [result.Value] : null, result.Failure);
+        return result;
+    }
+
+    private async Task<Result<Payout>> CreateForStore(NewPayout request, Actor actor, Func<Payout, IdempotencyCompletion>? complete,
+        CancellationToken ct)
+    {
 
         var draft = DraftForStore(request, time.GetUtcNow());
         if (!draft.IsOk) return draft.Failure!;
@@ -44,6 +53,15 @@ public sealed class PayoutService(IPayoutsStore store, IProcessorActivity proces
         Func<IReadOnlyList<Payout>, IdempotencyCompletion>? complete = null)
     {
         Invariant.Ensure(requests.Count is > 0 and <= BulkCountMax);
+        using var span = ServiceTelemetry.StartCreate(requests[0], actor, requests.Count);
+        var result = await CreateManyForStore(requests, actor, complete, ct);
+        ServiceTelemetry.Created(span, result.IsOk ? result.Value : null, result.Failure);
+        return result;
+    }
+
+    private async Task<Result<IReadOnlyList<Payout>>> CreateManyForStore(IReadOnlyList<NewPayout> requests, Actor actor,
+        Func<IReadOnlyList<Payout>, IdempotencyCompletion>? complete, CancellationToken ct)
+    {
         var now = time.GetUtcNow();
         var payouts = new List<Payout>(requests.Count);
         var destinations = new HashSet<string>(StringComparer.Ordinal);
@@ -84,11 +102,21 @@ public sealed class PayoutService(IPayoutsStore store, IProcessorActivity proces
     public async Task<Result<Payout>> Apply(string? storeId, string payoutId, PayoutCommand command, Actor actor, CancellationToken ct,
         Payout? read = null)
     {
+        using var span = ServiceTelemetry.StartCommand(storeId, payoutId, command, actor);
+        var result = await ApplyWithRetries(storeId, payoutId, command, actor, read, ct);
+        ServiceTelemetry.Applied(span, result.IsOk ? result.Value : null, result.Failure);
+        return result;
+    }
+
+    private async Task<Result<Payout>> ApplyWithRetries(string? storeId, string payoutId, PayoutCommand command, Actor actor, Payout? read,
+        CancellationToken ct)
+    {
         for (var attempt = 0; attempt <= RaceRetriesMax; attempt++)
         {
             var payout = attempt == 0 && read?.Id == payoutId ? read : await store.PayoutGetById(payoutId, ct);
             if (payout is null || (storeId is not null && payout.StoreId != storeId))
                 return Failure.Of(ErrorCode.PayoutNotFound);
+            ServiceTelemetry.Read(payout);
             // A processor enabled for the method, or an attempt still holding this payout even after its processor was
             // removed: either way money may be moving, so a person may not move it by hand.
             var processorActive = await processors.IsEnabled(payout.StoreId, payout.MethodId, ct)

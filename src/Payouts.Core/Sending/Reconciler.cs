@@ -1,4 +1,5 @@
 using Payouts.Core.Payouts;
+using Payouts.Core.Telemetry;
 
 namespace Payouts.Core.Sending;
 
@@ -9,7 +10,8 @@ namespace Payouts.Core.Sending;
 /// conflicts with every earlier version (fee bump); proven not sent → payouts wait again; unconfirmed by a reorg →
 /// InProgress again.
 /// </summary>
-public sealed class Reconciler(ISendStore store, IRailRegistry rails, IFailpoints failpoints, TimeProvider time, string nodeId)
+public sealed class Reconciler(ISendStore store, IRailRegistry rails, IFailpoints failpoints, TimeProvider time, string nodeId,
+    ITelemetryReads? telemetry = null)
 {
     public const int BatchMax = 500;
 
@@ -22,15 +24,21 @@ public sealed class Reconciler(ISendStore store, IRailRegistry rails, IFailpoint
         var s = new Summary(0, 0, 0, 0, 0);
         // One rail lookup per store and method per pass, not one per attempt.
         var railsOfPass = new Dictionary<(string, Contracts.PayoutMethodId), IPayoutRail>();
-        foreach (var attempt in await store.AttemptListUnfinished(BatchMax, ct))
+        var unfinished = await store.AttemptListUnfinished(BatchMax, ct);
+        // A pass with nothing to do is no span: the reconciler runs every few seconds on every node.
+        using var pass = unfinished.Count > 0 ? PayoutsTelemetry.Start("reconcile.pass", nodeId) : null;
+        pass?.SetTag(TelemetryTags.BatchSize, unfinished.Count);
+        foreach (var attempt in unfinished)
         {
             s = s with { Checked = s.Checked + 1 };
+            using var span = await ReconcileTelemetry.StartAttempt(attempt, nodeId, telemetry, ct);
             try
             {
                 s = await Reconcile(attempt, railsOfPass, s, ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not InvariantViolationException)
             {
+                PayoutsTelemetry.Fail(span, ex);
                 // One store's unreachable node must not stall every other store's attempts behind it.
                 s = s with { Failed = s.Failed + 1, LastFailure = $"attempt {attempt.Id}: {ex.GetType().Name}: {ex.Message}" };
             }

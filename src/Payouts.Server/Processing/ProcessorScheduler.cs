@@ -40,6 +40,14 @@ public sealed class ProcessorScheduler(
     private async Task RunOne(ProcessorLease lease, CancellationToken ct)
     {
         var method = lease.MethodId.Value;
+        // Every log line of the run carries these (OpenTelemetry log attributes, with the run's trace and span ids).
+        using var scope = logger.BeginScope(new Dictionary<string, object>
+        {
+            [Core.Telemetry.TelemetryTags.ProcessorAuto] = true,
+            [Core.Telemetry.TelemetryTags.StoreId] = lease.StoreId,
+            [Core.Telemetry.TelemetryTags.PayoutMethod] = method,
+            [Core.Telemetry.TelemetryTags.Epoch] = lease.Epoch,
+        });
         try
         {
             // The run must end well inside the lease; past it, the fence refuses its claims anyway.

@@ -27,13 +27,14 @@ public static class ServiceRegistration
             // One client for every store's node: per-call timeouts, pooled connections renewed so DNS changes apply.
             new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan },
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<LightningOptions>>().Value.ToLnurlOptions()));
-        services.AddSingleton<IRailRegistry>(sp => sp.GetRequiredService<RailRegistry>());
+        // Every rail call is a span (Core's TracedRailRegistry); a no-op when nothing listens.
+        services.AddSingleton<IRailRegistry>(sp => new Core.Telemetry.TracedRailRegistry(sp.GetRequiredService<RailRegistry>()));
         services.AddSingleton<IFailpoints, ConfiguredFailpoints>();
         services.AddSingleton<IProcessorActivity, ProcessorActivity>();
         services.AddSingleton<ProcessorRun>();
         services.AddSingleton(sp => new Reconciler(sp.GetRequiredService<ISendStore>(), sp.GetRequiredService<IRailRegistry>(),
             sp.GetRequiredService<IFailpoints>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<PayoutsOptions>>().Value.ResolvedNodeId));
+            sp.GetRequiredService<IOptions<PayoutsOptions>>().Value.ResolvedNodeId, sp.GetService<Core.Telemetry.ITelemetryReads>()));
 
         var o = builder.Configuration.GetSection(PayoutsOptions.Section).Get<PayoutsOptions>() ?? new PayoutsOptions();
         if (o.ParsedRoles.HasFlag(NodeRoles.Processors))

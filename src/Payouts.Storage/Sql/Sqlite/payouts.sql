@@ -1,8 +1,10 @@
 -- name: PayoutCreate
 INSERT INTO payouts (id, store_id, pull_payment_id, payout_method_id, destination, original_amount, original_currency,
-    payout_currency, payout_amount, rate, state, revision, metadata, payment_proof, error_count, created_at_ms, updated_at_ms, payment_hash)
+    payout_currency, payout_amount, rate, state, revision, metadata, payment_proof, error_count, created_at_ms, updated_at_ms, payment_hash,
+    trace_parent)
 VALUES (@Id, @StoreId, @PullPaymentId, @PayoutMethodId, @Destination, @OriginalAmount, @OriginalCurrency,
-    @PayoutCurrency, @PayoutAmount, @Rate, @State, @Revision, @Metadata, @PaymentProof, @ErrorCount, @CreatedAtMs, @UpdatedAtMs, @PaymentHash);
+    @PayoutCurrency, @PayoutAmount, @Rate, @State, @Revision, @Metadata, @PaymentProof, @ErrorCount, @CreatedAtMs, @UpdatedAtMs, @PaymentHash,
+    @TraceParent);
 
 -- name: PayoutGetById
 SELECT id, store_id, pull_payment_id, payout_method_id, destination, original_amount,

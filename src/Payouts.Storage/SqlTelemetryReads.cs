@@ -1,0 +1,29 @@
+using Dapper;
+using Payouts.Core.Telemetry;
+
+namespace Payouts.Storage;
+
+/// <summary><see cref="ITelemetryReads"/> for both engines: small reads on their own connections, outside any send transaction.</summary>
+public sealed class SqlTelemetryReads(Database db) : ITelemetryReads
+{
+    public async Task<IReadOnlyDictionary<string, string>> TraceParents(IReadOnlyCollection<string> payoutIds, CancellationToken ct)
+    {
+        if (payoutIds.Count == 0) return new Dictionary<string, string>();
+        await using var c = await db.Open(ct);
+        var rows = await c.QueryAsync<(string Id, string TraceParent)>(
+            new CommandDefinition(db.Sql["TelemetryTraceParents"], new { Ids = payoutIds.ToArray() }, cancellationToken: ct));
+        return rows.ToDictionary(r => r.Id, r => r.TraceParent, StringComparer.Ordinal);
+    }
+
+    public async Task<TelemetrySnapshot> Snapshot(DateTimeOffset now, CancellationToken ct)
+    {
+        await using var c = await db.Open(ct);
+        var counts = await c.QueryAsync<(string State, string PayoutMethodId, long Count)>(
+            new CommandDefinition(db.Sql["TelemetryPayoutCounts"], cancellationToken: ct));
+        var oldest = await c.ExecuteScalarAsync<long?>(
+            new CommandDefinition(db.Sql["TelemetryOldestDue"], new { NowMs = now.ToUnixTimeMilliseconds() }, cancellationToken: ct));
+        return new TelemetrySnapshot(
+            counts.Select(r => new PayoutCount(r.State, Method.Parse(r.PayoutMethodId), r.Count)).ToList(),
+            oldest is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null);
+    }
+}
