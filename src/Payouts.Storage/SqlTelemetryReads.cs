@@ -4,8 +4,14 @@ using Payouts.Core.Telemetry;
 namespace Payouts.Storage;
 
 /// <summary><see cref="ITelemetryReads"/> for both engines: small reads on their own connections, outside any send transaction.</summary>
-public sealed class SqlTelemetryReads(Database db) : ITelemetryReads
+public sealed class SqlTelemetryReads(Database db) : ITelemetryReads, IWebhookBacklog
 {
+    public async Task<long> Count(CancellationToken ct)
+    {
+        await using var c = await db.Open(ct);
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(db.Sql["TelemetryWebhookBacklog"], cancellationToken: ct));
+    }
+
     public async Task<IReadOnlyDictionary<string, string>> TraceParents(IReadOnlyCollection<string> payoutIds, CancellationToken ct)
     {
         if (payoutIds.Count == 0) return new Dictionary<string, string>();

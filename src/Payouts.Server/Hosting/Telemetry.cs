@@ -27,7 +27,9 @@ public static class Telemetry
         var services = builder.Services;
         var otlp = OtlpSignals.FromEnvironment();
         services.AddSingleton(otlp);
-        services.AddSingleton<ITelemetryReads, SqlTelemetryReads>();
+        services.AddSingleton<SqlTelemetryReads>();
+        services.AddSingleton<ITelemetryReads>(sp => sp.GetRequiredService<SqlTelemetryReads>());
+        services.AddSingleton<IWebhookBacklog>(sp => sp.GetRequiredService<SqlTelemetryReads>());
         services.AddSingleton(sp => Create(otlp, sp.GetRequiredService<IOptions<PayoutsOptions>>().Value.ResolvedNodeId,
             sp.GetServices<TelemetryHook>().ToList()));
         // The host's logging reaches OpenTelemetry through this provider; resolving it (when the host builds its logger

@@ -1,6 +1,9 @@
+using System.Diagnostics;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Payouts.Core;
 using Payouts.Core.Sending;
+using Payouts.Core.Telemetry;
 using Payouts.Core.Webhooks;
 using Payouts.Server.Hosting;
 
@@ -13,7 +16,8 @@ namespace Payouts.Server.Webhooks;
 /// same deliveryId) once the lease has expired.
 /// </summary>
 public sealed class WebhookDispatcher(IWebhookStore store, WebhookSender sender, IFailpoints failpoints, TimeProvider time,
-    IOptions<WebhookOptions> options, IOptions<PayoutsOptions> node, ILogger<WebhookDispatcher> logger) : BackgroundService
+    IOptions<WebhookOptions> options, IOptions<PayoutsOptions> node, ILogger<WebhookDispatcher> logger, ITelemetryReads? telemetry = null)
+    : BackgroundService
 {
     private const int FanOutBatch = 200;
     private const int PurgeBatch = 1000;
@@ -64,6 +68,7 @@ public sealed class WebhookDispatcher(IWebhookStore store, WebhookSender sender,
 
     private async Task Attempt(LeasedDelivery delivery, CancellationToken ct)
     {
+        using var span = await DeliverySpan(delivery, ct);
         var result = await sender.Send(delivery, ct);
         failpoints.Hit(FailpointNames.WebhookAfterSend);
         var attempt = delivery.Attempts + 1;
@@ -80,8 +85,32 @@ public sealed class WebhookDispatcher(IWebhookStore store, WebhookSender sender,
             next = WebhookDeliveryState.Failed;
         WebhookLog.Attempted(logger, delivery.WebhookId, delivery.Id, attempt, next.ToString(), result.HttpCode, result.Error,
             (long)result.Duration.TotalMilliseconds);
+        span?.SetTag(TelemetryTags.WebhookOutcome, next.ToString());
+        if (result.HttpCode is { } code) span?.SetTag("http.response.status_code", code);
+        if (next != WebhookDeliveryState.Delivered) span?.SetStatus(ActivityStatusCode.Error, result.Error);
         // The outcome is recorded even while stopping: the receiver already has it.
         if (!await store.DeliveryRecord(delivery, node.Value.ResolvedNodeId, result, next, retryAt, CancellationToken.None))
             WebhookLog.LeaseLost(logger, delivery.WebhookId, delivery.Id);
+    }
+
+    /// <summary>
+    /// The delivery's span, linked to the payout's creating trace. Its event type and payout are read back from the stored
+    /// body (the fields this service wrote), and the trace context is one indexed read, only while someone listens.
+    /// </summary>
+    private async Task<Activity?> DeliverySpan(LeasedDelivery delivery, CancellationToken ct)
+    {
+        if (!PayoutsTelemetry.Source.HasListeners()) return null;
+        string? type = null, payoutId = null;
+        try
+        {
+            using var body = JsonDocument.Parse(delivery.Body);
+            type = body.RootElement.TryGetProperty("type", out var t) ? t.GetString() : null;
+            payoutId = body.RootElement.TryGetProperty("payoutId", out var p) ? p.GetString() : null;
+        }
+        catch (JsonException) { }
+        var traceParent = payoutId is not null && telemetry is not null
+            && (await telemetry.TraceParents([payoutId], ct)).TryGetValue(payoutId, out var tp) ? tp : null;
+        return PayoutsTelemetry.StartWebhookDelivery(delivery.WebhookId, delivery.Id, type ?? "unknown", payoutId, traceParent,
+            node.Value.ResolvedNodeId);
     }
 }

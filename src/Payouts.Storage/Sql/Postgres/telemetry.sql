@@ -9,3 +9,7 @@ SELECT state, payout_method_id, count(*) AS count FROM payouts GROUP BY state, p
 -- Processor lag: the earliest next run of a processor that is due and that no live lease holds (waiting to be picked up).
 SELECT min(next_run_at_ms) FROM processors
 WHERE next_run_at_ms <= @NowMs AND (lease_owner IS NULL OR lease_until_ms <= @NowMs);
+
+-- name: TelemetryWebhookBacklog
+-- The webhook backlog gauge: deliveries not yet delivered or given up.
+SELECT count(*) FROM webhook_deliveries WHERE state = 'pending';
