@@ -29,7 +29,8 @@ public sealed class PayoutJourneyTelemetryTests
         await using var a = SandboxNode.Postgres(cs, new Dictionary<string, string> { ["Payouts:Roles"] = "api", ["Payouts:NodeId"] = "node-a" });
         await using var b = SandboxNode.Postgres(cs, new Dictionary<string, string>
         {
-            ["Payouts:Roles"] = "processors", ["Payouts:NodeId"] = "node-b", ["Payouts:Telemetry:SampleIntervalSeconds"] = "0.2",
+            ["Payouts:Roles"] = "processors,webhooks", ["Payouts:NodeId"] = "node-b", ["Payouts:Telemetry:SampleIntervalSeconds"] = "0.2",
+            ["Payouts:Webhooks:PollIntervalMs"] = "50",
         });
         await using var nodeA = a.WithWebHostBuilder(w => w.ConfigureServices(s => s.AddSingleton(telemetryA.Hook())));
         await using var nodeB = b.WithWebHostBuilder(w => w.ConfigureServices(s => s.AddSingleton(telemetryB.Hook())));
@@ -37,7 +38,9 @@ public sealed class PayoutJourneyTelemetryTests
         admin.DefaultRequestHeaders.Add("Authorization", $"token {AdminKey.Secret}");
         _ = nodeB.Services; // starts B: it serves no API, its processors poll the shared database
 
+        await using var receiver = await Webhooks.WebhookReceiver.Start();
         var storeId = await Http.CreateStore(admin);
+        var webhookId = await Webhooks.Hooks.Create(admin, storeId, receiver, "journey");
         await PutProcessor(admin, storeId, Lightning);
         var payoutId = await CreateApproved(admin, storeId, Lightning, 1, "0.0002");
         await WaitForStates(admin, storeId, [payoutId], "Completed", Deadline);
@@ -74,11 +77,17 @@ public sealed class PayoutJourneyTelemetryTests
         Assert.Equal(("sandbox", "execute"), (Tag(rail, "rail.type"), Tag(rail, "rail.method")));
         Assert.Equal("succeeded=1", Tag(rail, "rail.outcome"));
 
+        // B delivers the payout's webhooks: each delivery a span linked to the creating span, with its outcome.
+        var delivered = await Span(telemetryB, s => s.OperationName == "webhook.deliver" && Tag(s, "payout.id") == payoutId
+            && Tag(s, "webhook.event.type") == "PayoutCreated");
+        Assert.Equal((webhookId, "Delivered", "node-b"), (Tag(delivered, "webhook.id"), Tag(delivered, "webhook.outcome"), Tag(delivered, "node.id")));
+        Assert.Contains(delivered.Links, l => l.Context.TraceId == create.TraceId && l.Context.SpanId == create.SpanId);
+
         // Metrics: B's sampler has counted the completed payout; histograms recorded the batch and its latency.
         await Wait.Until(() => Task.FromResult(Collect(nodeB, telemetryB).Any(p => p.Name == "payouts.count"
             && Equals(p.Tags.GetValueOrDefault("payout.state"), "Completed") && Equals(p.Tags.GetValueOrDefault("node.id"), "node-b") && p.Value >= 1)), Deadline, "payouts.count of Completed");
         var names = Collect(nodeB, telemetryB).Select(p => p.Name).ToHashSet();
-        foreach (var name in new[] { "payouts.batch.size", "payouts.send.latency", "payouts.processor.lag", "dotnet.gc.collections" })
+        foreach (var name in new[] { "payouts.batch.size", "payouts.send.latency", "payouts.processor.lag", "payouts.webhooks.backlog", "dotnet.gc.collections" })
             Assert.Contains(name, names);
         Assert.Contains(Collect(nodeA, telemetryA), p => p.Name == "http.server.request.duration");
     }
