@@ -6,6 +6,8 @@ namespace Payouts.Storage;
 /// <summary><see cref="ITelemetryReads"/> for both engines: small reads on their own connections, outside any send transaction.</summary>
 public sealed class SqlTelemetryReads(Database db) : ITelemetryReads, IWebhookBacklog
 {
+    private const int IdsPerQuery = 1000;
+
     public async Task<long> Count(CancellationToken ct)
     {
         await using var c = await db.Open(ct);
@@ -14,11 +16,15 @@ public sealed class SqlTelemetryReads(Database db) : ITelemetryReads, IWebhookBa
 
     public async Task<IReadOnlyDictionary<string, string>> TraceParents(IReadOnlyCollection<string> payoutIds, CancellationToken ct)
     {
-        if (payoutIds.Count == 0) return new Dictionary<string, string>();
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (payoutIds.Count == 0) return found;
         await using var c = await db.Open(ct);
-        var rows = await c.QueryAsync<(string Id, string TraceParent)>(
-            new CommandDefinition(db.Sql["TelemetryTraceParents"], new { Ids = payoutIds.ToArray() }, cancellationToken: ct));
-        return rows.ToDictionary(r => r.Id, r => r.TraceParent, StringComparer.Ordinal);
+        // Chunks keep SQLite under its bound-parameter limit when a whole reconcile pass asks at once.
+        foreach (var chunk in payoutIds.Distinct(StringComparer.Ordinal).Chunk(IdsPerQuery))
+            foreach (var (id, traceParent) in await c.QueryAsync<(string Id, string TraceParent)>(
+                         new CommandDefinition(db.Sql["TelemetryTraceParents"], new { Ids = chunk }, cancellationToken: ct)))
+                found[id] = traceParent;
+        return found;
     }
 
     public async Task<TelemetrySnapshot> Snapshot(DateTimeOffset now, CancellationToken ct)

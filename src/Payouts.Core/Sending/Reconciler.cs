@@ -28,10 +28,11 @@ public sealed class Reconciler(ISendStore store, IRailRegistry rails, IFailpoint
         // A pass with nothing to do is no span: the reconciler runs every few seconds on every node.
         using var pass = unfinished.Count > 0 ? PayoutsTelemetry.Start("reconcile.pass", nodeId) : null;
         pass?.SetTag(TelemetryTags.BatchSize, unfinished.Count);
+        var traceParents = await ReconcileTelemetry.TraceParentsOfPass(unfinished, telemetry, ct);
         foreach (var attempt in unfinished)
         {
             s = s with { Checked = s.Checked + 1 };
-            using var span = await ReconcileTelemetry.StartAttempt(attempt, nodeId, telemetry, ct);
+            using var span = ReconcileTelemetry.StartAttempt(attempt, nodeId, traceParents);
             try
             {
                 s = await Reconcile(attempt, railsOfPass, s, ct);

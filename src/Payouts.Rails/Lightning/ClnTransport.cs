@@ -64,7 +64,7 @@ public sealed class ClnSocketTransport(string socketPath) : IClnTransport
         {
             await socket.SendAsync(Encoding.UTF8.GetBytes(request.ToJsonString()), SocketFlags.None, deadline.Token);
             var answer = await ReadAnswer(socket, deadline.Token);
-            return ClnRest.Result(method, answer);
+            return ClnJsonRpc.Result(method, answer);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -108,7 +108,7 @@ public sealed class ClnRest(HttpClient http, Uri server, string rune) : IClnTran
             try { node = JsonNode.Parse(text); }
             catch (JsonException) { throw new IOException($"CLN answered {(int)response.StatusCode} with non-JSON: {Trim(text)}"); }
             if (response.IsSuccessStatusCode) return node ?? new JsonObject();
-            return Result(method, new JsonObject { ["error"] = node?.DeepClone() });
+            return ClnJsonRpc.Result(method, new JsonObject { ["error"] = node?.DeepClone() });
         }
         catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
                                              or HttpRequestError.SecureConnectionError)
@@ -121,6 +121,12 @@ public sealed class ClnRest(HttpClient http, Uri server, string rune) : IClnTran
         }
     }
 
+    private static string Trim(string text) => text.Length > 300 ? text[..300] : text;
+}
+
+/// <summary>lightningd's JSON-RPC answers, the same over the socket and through clnrest.</summary>
+internal static class ClnJsonRpc
+{
     /// <summary>The <c>result</c> of a JSON-RPC answer, or its <c>error</c> thrown.</summary>
     internal static JsonNode Result(string method, JsonNode answer)
     {
@@ -129,6 +135,4 @@ public sealed class ClnRest(HttpClient http, Uri server, string rune) : IClnTran
                 error["data"]);
         return answer["result"] ?? throw new IOException($"Core Lightning answered {method} without a result");
     }
-
-    private static string Trim(string text) => text.Length > 300 ? text[..300] : text;
 }

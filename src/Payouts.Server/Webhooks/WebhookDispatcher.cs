@@ -54,7 +54,8 @@ public sealed class WebhookDispatcher(IWebhookStore store, WebhookSender sender,
         if (total > 0) WebhookLog.FannedOut(logger, total);
 
         var leased = await store.DeliveryLease(node.Value.ResolvedNodeId, time.GetUtcNow(), o.LeaseTtl, o.DeliveriesPerPoll, ct);
-        await Task.WhenAll(leased.Select(d => Attempt(d, ct)));
+        var traceParents = await TraceParentsOf(leased, ct);
+        await Task.WhenAll(leased.Select(d => Attempt(d, traceParents, ct)));
 
         if (time.GetUtcNow() >= _nextPurge)
         {
@@ -66,9 +67,9 @@ public sealed class WebhookDispatcher(IWebhookStore store, WebhookSender sender,
         return leased.Count > 0;
     }
 
-    private async Task Attempt(LeasedDelivery delivery, CancellationToken ct)
+    private async Task Attempt(LeasedDelivery delivery, IReadOnlyDictionary<string, string> traceParents, CancellationToken ct)
     {
-        using var span = await DeliverySpan(delivery, ct);
+        using var span = DeliverySpan(delivery, traceParents);
         var result = await sender.Send(delivery, ct);
         failpoints.Hit(FailpointNames.WebhookAfterSend);
         var attempt = delivery.Attempts + 1;
@@ -94,23 +95,44 @@ public sealed class WebhookDispatcher(IWebhookStore store, WebhookSender sender,
     }
 
     /// <summary>
-    /// The delivery's span, linked to the payout's creating trace. Its event type and payout are read back from the stored
-    /// body (the fields this service wrote), and the trace context is one indexed read, only while someone listens.
+    /// The creating trace contexts of the leased deliveries' payouts, in one read per poll and only while someone listens.
+    /// A failed read costs the spans their links, never a delivery.
     /// </summary>
-    private async Task<Activity?> DeliverySpan(LeasedDelivery delivery, CancellationToken ct)
+    private async Task<IReadOnlyDictionary<string, string>> TraceParentsOf(IReadOnlyList<LeasedDelivery> leased, CancellationToken ct)
+    {
+        if (telemetry is null || leased.Count == 0 || !PayoutsTelemetry.Source.HasListeners()) return new Dictionary<string, string>();
+        var payoutIds = leased.Select(d => Describe(d).PayoutId).OfType<string>().ToList();
+        try
+        {
+            return await telemetry.TraceParents(payoutIds, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not InvariantViolationException)
+        {
+            return new Dictionary<string, string>();
+        }
+    }
+
+    /// <summary>The delivery's span, linked to its payout's creating trace.</summary>
+    private Activity? DeliverySpan(LeasedDelivery delivery, IReadOnlyDictionary<string, string> traceParents)
     {
         if (!PayoutsTelemetry.Source.HasListeners()) return null;
-        string? type = null, payoutId = null;
+        var (type, payoutId) = Describe(delivery);
+        return PayoutsTelemetry.StartWebhookDelivery(delivery.WebhookId, delivery.Id, type ?? "unknown", payoutId,
+            payoutId is null ? null : traceParents.GetValueOrDefault(payoutId), node.Value.ResolvedNodeId);
+    }
+
+    /// <summary>The event type and payout, read back from the stored body (the fields this service wrote).</summary>
+    private static (string? Type, string? PayoutId) Describe(LeasedDelivery delivery)
+    {
         try
         {
             using var body = JsonDocument.Parse(delivery.Body);
-            type = body.RootElement.TryGetProperty("type", out var t) ? t.GetString() : null;
-            payoutId = body.RootElement.TryGetProperty("payoutId", out var p) ? p.GetString() : null;
+            return (body.RootElement.TryGetProperty("type", out var t) ? t.GetString() : null,
+                body.RootElement.TryGetProperty("payoutId", out var p) ? p.GetString() : null);
         }
-        catch (JsonException) { }
-        var traceParent = payoutId is not null && telemetry is not null
-            && (await telemetry.TraceParents([payoutId], ct)).TryGetValue(payoutId, out var tp) ? tp : null;
-        return PayoutsTelemetry.StartWebhookDelivery(delivery.WebhookId, delivery.Id, type ?? "unknown", payoutId, traceParent,
-            node.Value.ResolvedNodeId);
+        catch (JsonException)
+        {
+            return (null, null);
+        }
     }
 }
